@@ -1,0 +1,53 @@
+# openova.platform developer entry points. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+CACHE ?= $(or $(OPENOVA_CACHE_DIR),$(CURDIR)/.cache)
+export OPENOVA_CACHE_DIR := $(CACHE)
+export ANSIBLE_COLLECTIONS_PATH := $(CACHE)/collections
+PY := $(VENV)/bin/python
+DEVCLUSTER := $(PY) tools/devcluster.py
+
+.PHONY: help setup cluster-up cluster-down cluster-env cluster-status demo test unit integration lint sanity molecule kyverno-test benchmark build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: ## create the virtualenv and link the collection (idempotent)
+	@bash tools/setup.sh
+
+cluster-up: setup ## start the local control plane with kwok nodes and all upstream CRDs
+	@$(DEVCLUSTER) up --crds all
+
+cluster-down: ## stop the processes cluster-up started
+	@$(DEVCLUSTER) down
+
+cluster-status: ## show the local cluster's components and nodes
+	@$(DEVCLUSTER) status
+
+cluster-env: ## print `export KUBECONFIG=...` for the running cluster
+	@$(DEVCLUSTER) env
+
+demo: setup ## the main job: local cluster, site.yml, and a demo tenant onboarding
+	@bash tools/demo.sh
+
+test: setup ## every test: unit, integration, sanity, lint, molecule, kyverno (what CI runs)
+	@bash tools/test.sh
+
+unit: setup ## unit tests only (no cluster)
+	@$(VENV)/bin/pytest -q tests/unit
+
+integration: cluster-up ## integration tests against the local cluster
+	@$(VENV)/bin/pytest -q tests/integration
+
+lint: setup ## ansible-lint, production profile
+	@bash tools/test.sh lint
+
+sanity: setup ## ansible-test sanity, offline
+	@bash tools/test.sh sanity
+
+molecule: cluster-up ## molecule default scenario on the local cluster
+	@bash tools/test.sh molecule
+
+build: setup ## build the collection tarball
+	@$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CACHE)/dist .

@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# Apache License 2.0 (see LICENSE)
+"""The apply engine: server-side apply of many objects in one call, with check
+mode (server dry run), before/after diffs, pruning of owned objects, deletes
+and waits. It builds no objects (see render/) and reads no kubeconfig (see
+client.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.openova.platform.plugins.module_utils.errors import (
+    ApiError,
+    OpenovaError,
+    WaitTimeout,
+)
+
+FIELD_MANAGER = "openova-platform"
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+
+# Fields the server writes on every object. They are stripped from both sides of
+# a comparison, so that `changed` means "the user-visible object changed" and a
+# re-run that rewrites nothing reports changed=false.
+NOISE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp",
+                  "selfLink")
+HIDDEN = "VALUE_HIDDEN"
+
+# Cluster-scoped objects first, Namespaces among them, so namespaced objects
+# find their namespace. CRDs precede everything.
+_PHASE = {"CustomResourceDefinition": 0, "Namespace": 1}
+
+
+def ref(obj):
+    """``(apiVersion, kind, namespace, name)`` of an object."""
+    meta = obj.get("metadata", {})
+    return (obj["apiVersion"], obj["kind"], meta.get("namespace") or "", meta["name"])
+
+
+def ref_str(obj_ref):
+    api_version, kind, namespace, name = obj_ref
+    return "%s %s/%s" % (kind, namespace, name) if namespace else "%s %s" % (kind, name)
+
+
+def comparable(obj):
+    """A deep copy of ``obj`` without server-managed noise and status.
+
+    >>> comparable({"metadata": {"name": "a", "uid": "1"}, "status": {}})
+    {'metadata': {'name': 'a'}}
+    """
+    if obj is None:
+        return None
+    out = copy.deepcopy(obj)
+    out.pop("status", None)
+    meta = out.get("metadata", {})
+    for key in NOISE_METADATA:
+        meta.pop(key, None)
+    annotations = meta.get("annotations")
+    if annotations is not None:
+        annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+        if not annotations:
+            meta.pop("annotations")
+    return out
+
+
+def redact(obj):
+    """Secret values replaced by a marker, for diffs and results."""
+    if obj is None or obj.get("kind") != "Secret":
+        return obj
+    out = copy.deepcopy(obj)
+    for key in ("data", "stringData"):
+        if isinstance(out.get(key), dict):
+            out[key] = dict((k, HIDDEN) for k in out[key])
+    return out
+
+
+class ObjectResult:
+    """What happened to one object."""
+
+    __slots__ = ("ref", "action", "before", "after", "error")
+
+    def __init__(self, obj_ref, action, before=None, after=None, error=None):
+        self.ref = obj_ref
+        self.action = action  # created | updated | unchanged | deleted | absent | failed
+        self.before = before
+        self.after = after
+        self.error = error
+
+    @property
+    def changed(self):
+        return self.action in ("created", "updated", "deleted")
+
+    def as_dict(self, with_objects=False):
+        api_version, kind, namespace, name = self.ref
+        out = {"apiVersion": api_version, "kind": kind, "name": name, "action": self.action}
+        if namespace:
+            out["namespace"] = namespace
+        if self.error:
+            out["error"] = self.error
+        if with_objects and self.after is not None:
+            out["object"] = redact(self.after)
+        return out
+
+    def diff(self):
+        """An Ansible diff dict for this object (only meaningful when changed)."""
+        return {
+            "before_header": ref_str(self.ref), "after_header": ref_str(self.ref),
+            "before": redact(comparable(self.before)) or {},
+            "after": redact(comparable(self.after)) or {},
+        }
+
+
+class Engine:
+    """Applies, prunes and deletes objects through one Client.
+
+    ``check_mode`` makes every write a server-side dry run; nothing is stored.
+    """
+
+    def __init__(self, client, check_mode=False, field_manager=FIELD_MANAGER,
+                 force_conflicts=False, workers=8):
+        self.client = client
+        self.check_mode = check_mode
+        self.field_manager = field_manager
+        self.force_conflicts = force_conflicts
+        self.workers = max(1, workers)
+        # Namespaces that exist only as a dry-run result in check mode.
+        self._dry_namespaces = set()
+
+    # ------------------------------------------------------------------ reads
+    def get(self, api_version, kind, name, namespace=None):
+        """The live object, or None when it does not exist."""
+        rtype = self.client.resource(api_version, kind)
+        try:
+            return self.client.request("GET", rtype.path(name, namespace))
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list(self, api_version, kind, label_selector=None, namespace=None):
+        """Every object of a kind (in ``namespace`` or all), filtered by labels."""
+        rtype = self.client.resource(api_version, kind)
+        query = {"labelSelector": label_selector} if label_selector else None
+        doc = self.client.request("GET", rtype.path(namespace=namespace), query=query)
+        items = doc.get("items", [])
+        for item in items:  # list items carry no apiVersion/kind
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return items
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, objects, existing=None):
+        """Server-side apply every object; returns ObjectResults in input order.
+
+        ``existing`` maps ref() to live objects already read (for example by
+        one labelled list per kind); objects missing from it are read first, so
+        that the result can tell created from updated and carry a diff.
+        Objects are applied phase by phase (CRDs, Namespaces, then the rest),
+        each phase concurrently on ``workers`` threads. A failure of one object
+        does not stop the others; it is reported in its result.
+        """
+        for obj in objects:  # resolve every kind before the first write
+            self.client.resource(obj["apiVersion"], obj["kind"])
+        results = [None] * len(objects)
+        phases = {}
+        for index, obj in enumerate(objects):
+            phases.setdefault(_PHASE.get(obj["kind"], 2), []).append(index)
+        for phase in sorted(phases):
+            indexes = phases[phase]
+
+            def work(index):
+                return index, self._apply_one(objects[index], existing)
+
+            if len(indexes) == 1 or self.workers == 1:
+                done = [work(i) for i in indexes]
+            else:
+                with ThreadPoolExecutor(max_workers=min(self.workers, len(indexes))) as pool:
+                    done = list(pool.map(work, indexes))
+            for index, result in done:
+                results[index] = result
+        return results
+
+    def _apply_one(self, obj, existing):
+        obj_ref = ref(obj)
+        api_version, kind, namespace, name = obj_ref
+        try:
+            rtype = self.client.resource(api_version, kind)
+            if existing is not None and obj_ref in existing:
+                before = existing[obj_ref]
+            else:
+                before = self.get(api_version, kind, name, namespace or None)
+            if self.check_mode and namespace in self._dry_namespaces:
+                # The namespace itself is only a dry-run result, so the server
+                # cannot dry-run objects inside it; report the object as given.
+                return ObjectResult(obj_ref, "created", None, obj)
+            query = {"fieldManager": self.field_manager}
+            if self.force_conflicts:
+                query["force"] = "true"
+            if self.check_mode:
+                query["dryRun"] = "All"
+            after = self.client.request("PATCH", rtype.path(name, namespace or None), body=obj,
+                                        query=query, content_type=APPLY_CONTENT_TYPE)
+            if before is None:
+                if self.check_mode and kind == "Namespace":
+                    self._dry_namespaces.add(name)
+                return ObjectResult(obj_ref, "created", None, after)
+            if comparable(before) == comparable(after):
+                return ObjectResult(obj_ref, "unchanged", before, after)
+            return ObjectResult(obj_ref, "updated", before, after)
+        except OpenovaError as exc:
+            return ObjectResult(obj_ref, "failed", error="%s: %s" % (ref_str(obj_ref), exc.msg))
+
+    # ------------------------------------------------------------------ delete / prune
+    def delete(self, obj_refs, existing=None):
+        """Delete objects (refs or objects); returns ObjectResults.
+
+        Namespaced objects go first and Namespaces last. Deleting what is not
+        there reports ``absent``.
+        """
+        refs = [r if isinstance(r, tuple) else ref(r) for r in obj_refs]
+        ordered = sorted(refs, key=lambda r: -_PHASE.get(r[1], 2))
+        results = []
+        for obj_ref in ordered:
+            api_version, kind, namespace, name = obj_ref
+            try:
+                rtype = self.client.resource(api_version, kind)
+                before = existing.get(obj_ref) if existing else None
+                query = {"propagationPolicy": "Background"}
+                if self.check_mode:
+                    query["dryRun"] = "All"
+                try:
+                    self.client.request("DELETE", rtype.path(name, namespace or None), query=query)
+                except ApiError as exc:
+                    if exc.status == 404:
+                        results.append(ObjectResult(obj_ref, "absent"))
+                        continue
+                    raise
+                results.append(ObjectResult(obj_ref, "deleted", before, None))
+            except OpenovaError as exc:
+                results.append(ObjectResult(obj_ref, "failed", error="%s: %s" % (ref_str(obj_ref), exc.msg)))
+        return results
+
+    def prune(self, desired, owned):
+        """Delete the objects in ``owned`` (live, found by ownership labels) that
+        ``desired`` no longer contains."""
+        wanted = set(ref(o) for o in desired)
+        stale = [ref(o) for o in owned if ref(o) not in wanted]
+        return self.delete(stale, existing=dict((ref(o), o) for o in owned))
+
+    # ------------------------------------------------------------------ waits
+    def wait(self, api_version, kind, name, namespace=None, predicate=None, timeout=120,
+             interval=0.5, description="the condition"):
+        """Poll until ``predicate(obj)`` is true (or, without one, until the
+        object is gone). Returns the last object; skipped in check mode."""
+        if self.check_mode:
+            return None
+        deadline = time.monotonic() + timeout
+        obj = None
+        while True:
+            obj = self.get(api_version, kind, name, namespace)
+            if (predicate is None and obj is None) or (predicate and obj is not None and predicate(obj)):
+                return obj
+            if time.monotonic() >= deadline:
+                raise WaitTimeout("timed out after %ss waiting for %s of %s" % (
+                    timeout, description, ref_str((api_version, kind, namespace or "", name))),
+                    last=redact(obj))
+            time.sleep(interval)
+
+
+def condition_is(condition_type, status="True"):
+    """A wait predicate: ``status.conditions[type=condition_type].status == status``."""
+    def predicate(obj):
+        for cond in obj.get("status", {}).get("conditions", []) or []:
+            if cond.get("type") == condition_type:
+                return cond.get("status") == status
+        return False
+    predicate.description = "condition %s=%s" % (condition_type, status)
+    return predicate
+
+
+def summarize(results):
+    """Counts per action, plus the failures."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "absent": 0, "failed": 0}
+    for result in results:
+        counts[result.action] += 1
+    return counts

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Create .venv with the pinned test requirements and link this repository into
+# a collections path as openova.platform. Safe to run again; it only does
+# what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${OPENOVA_CACHE_DIR:-$PWD/.cache}
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+"$PYTHON" - <<'PY' || { echo "setup: Python 3.11 or newer is required" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+stamp="$VENV/.requirements.sha"
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  echo "setup: installing Python requirements into $VENV"
+  if ! "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt; then
+    echo "setup: pip could not install requirements-dev.txt; PyPI must be reachable" >&2
+    exit 1
+  fi
+  echo "$want" > "$stamp"
+fi
+
+# The repository root is the collection: link it where Ansible looks.
+link="$CACHE/collections/ansible_collections/openova/platform"
+mkdir -p "$(dirname "$link")"
+if [[ "$(readlink "$link" 2>/dev/null)" != "$PWD" ]]; then
+  rm -rf "$link"
+  ln -s "$PWD" "$link"
+fi

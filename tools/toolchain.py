@@ -1,0 +1,190 @@
+"""Build and cache the pinned binaries the project's test setup needs.
+
+Every binary is built from the Go module proxy (no download sites are used),
+into ``<cache>/bin/<name>-<version>/<name>``. A binary that is already there is
+never rebuilt, so a second run costs nothing. Nothing here starts a process
+other than ``go``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The pins. Kubernetes components come from one k8s.io/kubernetes release; the
+# staging modules are pinned to the matching v0.x.y by replace directives.
+KUBERNETES_VERSION = "v1.36.3"
+ETCD_VERSION = "v3.6.16"
+KWOK_VERSION = "v0.8.0"
+HELM_VERSION = "v3.19.5"  # kubernetes.core 6.2 drives Helm 3
+KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crds/kyverno
+
+
+def cache_dir() -> Path:
+    """The git-ignored cache root; OPENOVA_CACHE_DIR overrides it."""
+    return Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO_ROOT / ".cache").resolve()
+
+
+class ToolchainError(RuntimeError):
+    """A binary could not be built; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class GoBinary:
+    """One binary built from a Go package path inside a pinned module."""
+
+    name: str
+    module: str
+    version: str
+    package: str
+    # Modules whose published go.mod carries replace directives to local
+    # staging paths need them restated, pinned to a published version.
+    staging_replace: str | None = None
+    extra_replace: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return cache_dir() / "bin" / f"{self.name}-{self.version}" / self.name
+
+
+def _k8s_staging(version: str) -> str:
+    return "v0." + version.lstrip("v").split(".", 1)[1]
+
+
+BINARIES = {
+    b.name: b
+    for b in (
+        GoBinary("kube-apiserver", "k8s.io/kubernetes", KUBERNETES_VERSION,
+                 "k8s.io/kubernetes/cmd/kube-apiserver", _k8s_staging(KUBERNETES_VERSION)),
+        GoBinary("kube-controller-manager", "k8s.io/kubernetes", KUBERNETES_VERSION,
+                 "k8s.io/kubernetes/cmd/kube-controller-manager", _k8s_staging(KUBERNETES_VERSION)),
+        GoBinary("kube-scheduler", "k8s.io/kubernetes", KUBERNETES_VERSION,
+                 "k8s.io/kubernetes/cmd/kube-scheduler", _k8s_staging(KUBERNETES_VERSION)),
+        GoBinary("kubectl", "k8s.io/kubernetes", KUBERNETES_VERSION,
+                 "k8s.io/kubernetes/cmd/kubectl", _k8s_staging(KUBERNETES_VERSION)),
+        GoBinary("etcd", "go.etcd.io/etcd/server/v3", ETCD_VERSION, "go.etcd.io/etcd/server/v3"),
+        GoBinary("kwok", "sigs.k8s.io/kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
+        GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm"),
+        GoBinary("kyverno", "github.com/kyverno/kyverno", KYVERNO_VERSION,
+                 "github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno"),
+    )
+}
+
+CLUSTER_BINARIES = (
+    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl")
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if not go:
+        raise ToolchainError(
+            "the 'go' command is missing: install Go 1.26 or newer (it builds the "
+            "pinned Kubernetes components from the Go module proxy)")
+    return go
+
+
+def _run_go(args: list[str], workdir: Path, log: Path) -> None:
+    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod -buildvcs=false")
+    with log.open("ab") as out:
+        proc = subprocess.run([_go(), *args], cwd=workdir, env=env, stdout=out,
+                              stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-15:]
+        hint = ""
+        text = "\n".join(tail)
+        if "proxy" in text or "dial tcp" in text or "no such host" in text:
+            hint = ("\nThe Go module proxy could not be reached; the build needs it "
+                    "(set GOPROXY to a reachable proxy or mirror).")
+        raise ToolchainError(
+            f"'go {' '.join(args)}' failed in {workdir} (full log: {log}):\n{text}{hint}")
+
+
+def _module_replaces(module: str, version: str, workdir: Path, log: Path) -> list[str]:
+    """Replace directives of a module's own go.mod that point at local paths."""
+    out = subprocess.run([_go(), "mod", "download", "-json", f"{module}@{version}"],
+                         cwd=workdir, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        log.write_text(out.stdout + out.stderr)
+        raise ToolchainError(f"cannot fetch {module}@{version} from the Go module proxy: "
+                             f"{(out.stdout + out.stderr).strip()[-400:]}")
+    gomod = Path(json.loads(out.stdout)["GoMod"]).read_text()
+    return [line.split("=>")[0].strip() for line in gomod.splitlines()
+            if "=> ./" in line or "=> ../" in line]
+
+
+def build(binary: GoBinary) -> Path:
+    """Build ``binary`` into the cache unless it is there; return its path."""
+    if binary.path.exists():
+        return binary.path
+    workdir = cache_dir() / "build" / f"{binary.name}-{binary.version}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "build.log"
+    log.write_text("")
+    lines = ["module openova.local/build", "", "go 1.26", "",
+             f"require {binary.module} {binary.version}", ""]
+    replaces = {}
+    if binary.staging_replace:
+        for mod in _module_replaces(binary.module, binary.version, workdir, log):
+            replaces[mod] = binary.staging_replace
+    replaces.update(binary.extra_replace)
+    lines += [f"replace {mod} => {mod} {ver}" for mod, ver in sorted(replaces.items())]
+    (workdir / "go.mod").write_text("\n".join(lines) + "\n")
+    tmp = binary.path.with_suffix(".partial")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building {binary.name} {binary.version} from {binary.package} ...", flush=True)
+    _run_go(["build", "-trimpath", "-ldflags=-s -w", "-o", str(tmp), binary.package], workdir, log)
+    tmp.rename(binary.path)
+    return binary.path
+
+
+def module_dir(module: str, version: str) -> Path:
+    """The unpacked source of a module version, from the Go module cache."""
+    out = subprocess.run([_go(), "mod", "download", "-json", f"{module}@{version}"],
+                         capture_output=True, text=True, check=False, cwd=cache_dir())
+    if out.returncode != 0:
+        raise ToolchainError(f"cannot fetch {module}@{version} from the Go module proxy: "
+                             f"{(out.stdout + out.stderr).strip()[-400:]}")
+    return Path(json.loads(out.stdout)["Dir"])
+
+
+# kwok's own stage definitions, shipped in its module: nodes become Ready and
+# keep a heartbeat; pods become Running and Ready, Job pods Succeed, and
+# deleted pods go away.
+KWOK_STAGES = ("node/fast/node-initialize.yaml", "node/heartbeat/node-heartbeat.yaml",
+               "pod/fast/pod-ready.yaml", "pod/fast/pod-complete.yaml", "pod/fast/pod-delete.yaml")
+
+
+def kwok_stages() -> str:
+    """The stage documents for kwok's --config, as one YAML stream."""
+    root = module_dir("sigs.k8s.io/kwok", KWOK_VERSION) / "kustomize" / "stage"
+    return "\n---\n".join((root / rel).read_text() for rel in KWOK_STAGES)
+
+
+def ensure(names) -> dict[str, Path]:
+    """Build every named binary that is not cached yet."""
+    return {name: build(BINARIES[name]) for name in names}
+
+
+def main(argv=None) -> int:
+    names = argv if argv else list(BINARIES)
+    try:
+        for name, path in ensure(names).items():
+            print(f"{name}: {path}")
+    except ToolchainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyError as exc:
+        print(f"error: unknown binary {exc}; known: {', '.join(BINARIES)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
