@@ -48,6 +48,7 @@ class GoBinary:
     # staging paths need them restated, pinned to a published version.
     staging_replace: str | None = None
     extra_replace: dict = field(default_factory=dict)
+    ldflags: str = ""
 
     @property
     def path(self) -> Path:
@@ -58,17 +59,28 @@ def _k8s_staging(version: str) -> str:
     return "v0." + version.lstrip("v").split(".", 1)[1]
 
 
+def _k8s_ldflags(version: str) -> str:
+    """Stamp the release into /version, as the upstream release build does."""
+    major, minor = version.lstrip("v").split(".")[:2]
+    flags = []
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [f"-X {pkg}.gitVersion={version}", f"-X {pkg}.gitMajor={major}",
+                  f"-X {pkg}.gitMinor={minor}", f"-X {pkg}.gitTreeState=clean"]
+    return " ".join(flags)
+
+
+def _k8s(name: str, command: str) -> "GoBinary":
+    return GoBinary(name, "k8s.io/kubernetes", KUBERNETES_VERSION, f"k8s.io/kubernetes/cmd/{command}",
+                    _k8s_staging(KUBERNETES_VERSION), ldflags=_k8s_ldflags(KUBERNETES_VERSION))
+
+
 BINARIES = {
     b.name: b
     for b in (
-        GoBinary("kube-apiserver", "k8s.io/kubernetes", KUBERNETES_VERSION,
-                 "k8s.io/kubernetes/cmd/kube-apiserver", _k8s_staging(KUBERNETES_VERSION)),
-        GoBinary("kube-controller-manager", "k8s.io/kubernetes", KUBERNETES_VERSION,
-                 "k8s.io/kubernetes/cmd/kube-controller-manager", _k8s_staging(KUBERNETES_VERSION)),
-        GoBinary("kube-scheduler", "k8s.io/kubernetes", KUBERNETES_VERSION,
-                 "k8s.io/kubernetes/cmd/kube-scheduler", _k8s_staging(KUBERNETES_VERSION)),
-        GoBinary("kubectl", "k8s.io/kubernetes", KUBERNETES_VERSION,
-                 "k8s.io/kubernetes/cmd/kubectl", _k8s_staging(KUBERNETES_VERSION)),
+        _k8s("kube-apiserver", "kube-apiserver"),
+        _k8s("kube-controller-manager", "kube-controller-manager"),
+        _k8s("kube-scheduler", "kube-scheduler"),
+        _k8s("kubectl", "kubectl"),
         GoBinary("etcd", "go.etcd.io/etcd/server/v3", ETCD_VERSION, "go.etcd.io/etcd/server/v3"),
         GoBinary("kwok", "sigs.k8s.io/kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
         GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm"),
@@ -139,7 +151,7 @@ def build(binary: GoBinary) -> Path:
     tmp = binary.path.with_suffix(".partial")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     print(f"building {binary.name} {binary.version} from {binary.package} ...", flush=True)
-    _run_go(["build", "-trimpath", "-ldflags=-s -w", "-o", str(tmp), binary.package], workdir, log)
+    _run_go(["build", "-trimpath", f"-ldflags=-s -w {binary.ldflags}".strip(), "-o", str(tmp), binary.package], workdir, log)
     tmp.rename(binary.path)
     return binary.path
 

@@ -131,17 +131,33 @@ class Client:
             body = json.dumps(body)
         with self._lock:
             self.requests += 1
+        query = list((query or {}).items())
         try:
-            resp = self.api.call_api(
-                path, method, query_params=list((query or {}).items()), header_params=headers,
-                body=body, auth_settings=["BearerToken"], _preload_content=False,
-                _return_http_data_only=True, _request_timeout=self.timeout)
+            if hasattr(self.api, "param_serialize"):
+                # kubernetes >= 34: the client no longer raises on HTTP errors.
+                method_, url, headers, body, _post = self.api.param_serialize(
+                    method=method, resource_path=path, query_params=query, header_params=headers,
+                    body=body, auth_settings=["BearerToken"])
+                resp = self.api.call_api(method_, url, header_params=headers, body=body,
+                                         _request_timeout=self.timeout)
+                data = resp.read()
+                status, reason = resp.status, resp.reason
+            else:  # pragma: no cover - kubernetes < 34
+                resp = self.api.call_api(
+                    path, method, query_params=query, header_params=headers, body=body,
+                    auth_settings=["BearerToken"], _preload_content=False,
+                    _return_http_data_only=True, _request_timeout=self.timeout)
+                data, status, reason = resp.data, resp.status, resp.reason
         except ApiException as exc:
-            raise api_error(exc, method, path) from exc
+            if not exc.status:  # status 0: the request never got an answer
+                raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (
+                    self.config.host, _root_cause(exc))) from exc
+            raise api_error(exc.status, exc.reason, exc.body, method, path) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (
                 self.config.host, _root_cause(exc))) from exc
-        data = resp.data
+        if not 200 <= status < 300:
+            raise api_error(status, reason, data, method, path)
         return json.loads(data) if data else None
 
     # ------------------------------------------------------------------ discovery
@@ -243,15 +259,16 @@ def _root_cause(exc):
     return " ".join(text.split())[:300]
 
 
-def api_error(exc, method, path):
-    """Turn an ApiException into an ApiError whose message names the field."""
-    status = getattr(exc, "status", None)
+def api_error(status, http_reason, raw_body, method, path):
+    """An ApiError from a failed response, whose message names the field."""
     try:
-        body = json.loads(exc.body) if getattr(exc, "body", None) else {}
+        body = json.loads(raw_body) if raw_body else {}
     except (TypeError, ValueError):
         body = {}
-    message = body.get("message") or getattr(exc, "reason", "") or "request failed"
-    reason = body.get("reason") or getattr(exc, "reason", None)
+    if not isinstance(body, dict):
+        body = {}
+    message = body.get("message") or http_reason or "request failed"
+    reason = body.get("reason") or http_reason
     causes = (body.get("details") or {}).get("causes") or []
     what = "%s %s" % (method, path)
     if status == 401:
