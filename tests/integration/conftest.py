@@ -15,6 +15,9 @@ from ansible_collections.openova.platform.plugins.module_utils.client import Cli
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO / ".cache")
+# Replaces ansible.cfg's profile_tasks, which would print into the JSON output. A stdout
+# callback listed here is ignored, and an empty list is not accepted.
+QUIET_CALLBACKS = "ansible.builtin.minimal"
 DEVCLUSTER_KUBECONFIG = CACHE / "cluster" / "admin.kubeconfig"
 
 
@@ -62,7 +65,7 @@ def kubectl_bin():
 def run_playbook(playbook, kubeconfig, extra_vars=None, check=False, diff=False, inventory=None,
                  expect_rc=0):
     """Run ansible-playbook from the repo root with JSON output; return (rc, parsed stats, stdout)."""
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="",
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED=QUIET_CALLBACKS,
                ANSIBLE_COLLECTIONS_PATH=str(CACHE / "collections"), K8S_AUTH_KUBECONFIG=kubeconfig,
                ANSIBLE_NOCOLOR="1")
     cmd = [str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "ansible-playbook"), str(playbook),

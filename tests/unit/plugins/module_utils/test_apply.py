@@ -1,0 +1,178 @@
+"""Branch logic of the apply engine, with a recording fake client (no API
+server involved; the real server is exercised in tests/integration)."""
+
+import copy
+
+import pytest
+
+from ansible_collections.openova.platform.plugins.module_utils.apply import (
+    HIDDEN,
+    Engine,
+    comparable,
+    condition_is,
+    redact,
+    ref,
+    summarize,
+)
+from ansible_collections.openova.platform.plugins.module_utils.client import ResourceType
+from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError, MissingKind
+
+TYPES = {
+    ("v1", "Namespace"): ResourceType("v1", "Namespace", "namespaces", False, []),
+    ("v1", "ConfigMap"): ResourceType("v1", "ConfigMap", "configmaps", True, []),
+    ("v1", "Secret"): ResourceType("v1", "Secret", "secrets", True, []),
+}
+
+
+class FakeClient:
+    """Stores objects by path; PATCH merges like a server would for these tests."""
+
+    def __init__(self, objects=None):
+        self.store = {}
+        self.calls = []
+        for obj in objects or []:
+            self.store[self._path(obj)] = obj
+
+    def _path(self, obj):
+        meta = obj["metadata"]
+        return TYPES[(obj["apiVersion"], obj["kind"])].path(meta["name"], meta.get("namespace"))
+
+    def resource(self, api_version, kind):
+        try:
+            return TYPES[(api_version, kind)]
+        except KeyError:
+            raise MissingKind("no %s %s" % (api_version, kind))
+
+    def request(self, method, path, body=None, query=None, content_type=None):
+        self.calls.append((method, path, dict(query or {})))
+        if method == "GET":
+            if path not in self.store:
+                raise ApiError("not found", status=404)
+            return copy.deepcopy(self.store[path])
+        if method == "PATCH":
+            live = copy.deepcopy(body)
+            old = self.store.get(path)
+            version = int(old["metadata"].get("resourceVersion", 0)) if old else 0
+            changed = old is None or comparable(old) != comparable(live)
+            live["metadata"]["resourceVersion"] = str(version + 1 if changed else version)
+            live["metadata"]["managedFields"] = [{"manager": query["fieldManager"]}]
+            if not (query or {}).get("dryRun"):
+                self.store[path] = live
+            return copy.deepcopy(live)
+        if method == "DELETE":
+            if path not in self.store:
+                raise ApiError("not found", status=404)
+            if not (query or {}).get("dryRun"):
+                del self.store[path]
+            return {}
+        raise AssertionError(method)
+
+    def writes(self):
+        return [c for c in self.calls if c[0] in ("PATCH", "DELETE") and "dryRun" not in c[2]]
+
+
+def cm(name, data, ns="team"):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}
+
+
+NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}
+
+
+def test_create_then_unchanged_then_updated():
+    client = FakeClient()
+    engine = Engine(client)
+    first = engine.apply([NS, cm("a", {"k": "1"})])
+    assert [r.action for r in first] == ["created", "created"]
+    second = engine.apply([NS, cm("a", {"k": "1"})])
+    assert [r.action for r in second] == ["unchanged", "unchanged"]
+    assert not any(r.changed for r in second)
+    third = engine.apply([cm("a", {"k": "2"})])
+    assert third[0].action == "updated"
+    diff = third[0].diff()
+    assert diff["before"]["data"] == {"k": "1"} and diff["after"]["data"] == {"k": "2"}
+    assert "managedFields" not in diff["after"]["metadata"]
+
+
+def test_namespaces_are_applied_before_namespaced_objects():
+    client = FakeClient()
+    Engine(client, workers=4).apply([cm("a", {}), cm("b", {}), NS])
+    patches = [c[1] for c in client.calls if c[0] == "PATCH"]
+    assert patches[0] == "/api/v1/namespaces/team"
+
+
+def test_check_mode_sends_dry_run_and_stores_nothing():
+    client = FakeClient()
+    results = Engine(client, check_mode=True).apply([NS, cm("a", {"k": "1"})])
+    assert [r.action for r in results] == ["created", "created"]
+    assert client.store == {}
+    assert all(c[2].get("dryRun") == "All" for c in client.calls if c[0] == "PATCH")
+    # The ConfigMap's namespace exists only as a dry-run result, so it is not sent at all.
+    assert [c[1] for c in client.calls if c[0] == "PATCH"] == ["/api/v1/namespaces/team"]
+
+
+def test_existing_map_avoids_reads():
+    client = FakeClient([NS])
+    live = client.store["/api/v1/namespaces/team"]
+    Engine(client).apply([NS], existing={ref(NS): live})
+    assert [c[0] for c in client.calls] == ["PATCH"]
+
+
+def test_force_conflicts_and_field_manager_are_sent():
+    client = FakeClient()
+    Engine(client, force_conflicts=True, field_manager="me").apply([NS])
+    query = [c[2] for c in client.calls if c[0] == "PATCH"][0]
+    assert query == {"fieldManager": "me", "force": "true"}
+
+
+def test_failure_of_one_object_is_reported_and_others_proceed():
+    client = FakeClient()
+    bad = {"apiVersion": "v9", "kind": "Nope", "metadata": {"name": "x"}}
+    with pytest.raises(MissingKind):
+        Engine(client).apply([NS, bad])  # kinds are resolved before any write
+    assert client.writes() == []
+
+
+def test_delete_reports_absent_and_orders_namespaces_last():
+    client = FakeClient([NS, cm("a", {})])
+    results = Engine(client).delete([ref(NS), ref(cm("a", {})), ("v1", "ConfigMap", "team", "missing")])
+    assert [(r.ref[3], r.action) for r in results] == [("a", "deleted"), ("missing", "absent"), ("team", "deleted")]
+
+
+def test_prune_deletes_only_what_is_no_longer_wanted():
+    keep, stale = cm("keep", {}), cm("stale", {})
+    client = FakeClient([keep, stale])
+    results = Engine(client).prune([keep], [keep, stale])
+    assert [(r.ref[3], r.action) for r in results] == [("stale", "deleted")]
+    assert "/api/v1/namespaces/team/configmaps/keep" in client.store
+
+
+def test_delete_in_check_mode_keeps_objects():
+    client = FakeClient([NS])
+    results = Engine(client, check_mode=True).delete([ref(NS)])
+    assert results[0].action == "deleted"
+    assert "/api/v1/namespaces/team" in client.store
+
+
+def test_redact_hides_secret_values_only():
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"password": "c2VjcmV0"}}
+    assert redact(secret)["data"] == {"password": HIDDEN}
+    assert secret["data"]["password"] == "c2VjcmV0"
+    assert redact(cm("a", {"k": "v"}))["data"] == {"k": "v"}
+
+
+def test_comparable_strips_server_noise():
+    live = {"metadata": {"name": "a", "uid": "u", "resourceVersion": "7", "generation": 2,
+                         "managedFields": [], "creationTimestamp": "t",
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "status": {"phase": "Active"}, "spec": {"x": 1}}
+    assert comparable(live) == {"metadata": {"name": "a"}, "spec": {"x": 1}}
+
+
+def test_condition_predicate_and_summary():
+    ready = condition_is("Ready")
+    assert ready({"status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+    assert not ready({"status": {"conditions": [{"type": "Ready", "status": "False"}]}})
+    assert not ready({"status": {}})
+    client = FakeClient()
+    counts = summarize(Engine(client).apply([NS]))
+    assert counts["created"] == 1 and counts["failed"] == 0
