@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +44,10 @@ class GoBinary:
     module: str
     version: str
     package: str
-    # Modules whose published go.mod carries replace directives to local
-    # staging paths need them restated, pinned to a published version.
+    # Go ignores a dependency's own replace directives, so build() restates
+    # them; those that point at local staging folders are pinned to this
+    # published version instead.
     staging_replace: str | None = None
-    extra_replace: dict = field(default_factory=dict)
     ldflags: str = ""
 
     @property
@@ -69,18 +69,18 @@ def _k8s_ldflags(version: str) -> str:
     return " ".join(flags)
 
 
-def _k8s(name: str, command: str) -> "GoBinary":
-    return GoBinary(name, "k8s.io/kubernetes", KUBERNETES_VERSION, f"k8s.io/kubernetes/cmd/{command}",
+def _k8s(command: str) -> "GoBinary":
+    return GoBinary(command, "k8s.io/kubernetes", KUBERNETES_VERSION, f"k8s.io/kubernetes/cmd/{command}",
                     _k8s_staging(KUBERNETES_VERSION), ldflags=_k8s_ldflags(KUBERNETES_VERSION))
 
 
 BINARIES = {
     b.name: b
     for b in (
-        _k8s("kube-apiserver", "kube-apiserver"),
-        _k8s("kube-controller-manager", "kube-controller-manager"),
-        _k8s("kube-scheduler", "kube-scheduler"),
-        _k8s("kubectl", "kubectl"),
+        _k8s("kube-apiserver"),
+        _k8s("kube-controller-manager"),
+        _k8s("kube-scheduler"),
+        _k8s("kubectl"),
         GoBinary("etcd", "go.etcd.io/etcd/server/v3", ETCD_VERSION, "go.etcd.io/etcd/server/v3"),
         GoBinary("kwok", "sigs.k8s.io/kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
         GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm"),
@@ -118,17 +118,28 @@ def _run_go(args: list[str], workdir: Path, log: Path) -> None:
             f"'go {' '.join(args)}' failed in {workdir} (full log: {log}):\n{text}{hint}")
 
 
-def _module_replaces(module: str, version: str, workdir: Path, log: Path) -> list[str]:
-    """Replace directives of a module's own go.mod that point at local paths."""
+def _module_replaces(module: str, version: str, workdir: Path, log: Path) -> tuple[list[str], dict[str, str]]:
+    """The replace directives of a module's own go.mod, which Go ignores when
+    the module is a dependency: (modules replaced by local paths, other replacements)."""
     out = subprocess.run([_go(), "mod", "download", "-json", f"{module}@{version}"],
                          cwd=workdir, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         log.write_text(out.stdout + out.stderr)
         raise ToolchainError(f"cannot fetch {module}@{version} from the Go module proxy: "
                              f"{(out.stdout + out.stderr).strip()[-400:]}")
-    gomod = Path(json.loads(out.stdout)["GoMod"]).read_text()
-    return [line.split("=>")[0].strip() for line in gomod.splitlines()
-            if "=> ./" in line or "=> ../" in line]
+    local, remote = [], {}
+    for line in Path(json.loads(out.stdout)["GoMod"]).read_text().splitlines():
+        line = line.strip()
+        if line.startswith("replace "):
+            line = line[len("replace "):]
+        if "=>" not in line or line.startswith("//"):
+            continue
+        old, new = (part.strip() for part in line.split("=>", 1))
+        if new.startswith("."):
+            local.append(old.split()[0])
+        else:
+            remote[old] = new
+    return local, remote
 
 
 def build(binary: GoBinary) -> Path:
@@ -141,12 +152,11 @@ def build(binary: GoBinary) -> Path:
     log.write_text("")
     lines = ["module openova.local/build", "", "go 1.26", "",
              f"require {binary.module} {binary.version}", ""]
-    replaces = {}
+    local, remote = _module_replaces(binary.module, binary.version, workdir, log)
+    replaces = dict(remote)
     if binary.staging_replace:
-        for mod in _module_replaces(binary.module, binary.version, workdir, log):
-            replaces[mod] = binary.staging_replace
-    replaces.update(binary.extra_replace)
-    lines += [f"replace {mod} => {mod} {ver}" for mod, ver in sorted(replaces.items())]
+        replaces.update((mod, f"{mod} {binary.staging_replace}") for mod in local)
+    lines += [f"replace {mod} => {target}" for mod, target in sorted(replaces.items())]
     (workdir / "go.mod").write_text("\n".join(lines) + "\n")
     tmp = binary.path.with_suffix(".partial")
     tmp.parent.mkdir(parents=True, exist_ok=True)
