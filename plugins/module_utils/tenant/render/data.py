@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# Apache License 2.0 (see LICENSE)
+"""PostgreSQL for a tenant on the shared CloudNativePG cluster: a DatabaseRole
+with its password Secret, a Database, and ``postgres-credentials`` in every
+tenant namespace. The password comes in as an argument; pure."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render.redpanda import secret
+
+API = "postgresql.cnpg.io/v1"
+CREDENTIALS_SECRET = "postgres-credentials"
+
+
+def role_secret_name(tenant_name):
+    return meta.tenant_object_name(tenant_name, "postgres")
+
+
+def render_postgres(tenant, platform, password):
+    """Nothing unless ``postgres.enabled``; otherwise the role Secret (basic-auth,
+    where CloudNativePG reads it), DatabaseRole, Database and credentials."""
+    if not tenant["postgres"]["enabled"]:
+        return []
+    name = tenant["name"]
+    pg_ns = platform["postgres_namespace"]
+    role = meta.postgres_role(tenant)
+    dbname = tenant["postgres"]["database"]
+    cluster = {"name": platform["postgres_cluster"]}
+    host, port = platform["postgres_host"], platform["postgres_port"]
+    out = [
+        secret(role_secret_name(name), pg_ns, name, {"username": role, "password": password},
+               secret_type="kubernetes.io/basic-auth"),
+        meta.obj(API, "DatabaseRole", meta.tenant_object_name(name), pg_ns, name, spec={
+            "cluster": cluster, "name": role, "ensure": "present", "login": True, "inherit": True,
+            "passwordSecret": {"name": role_secret_name(name)}, "comment": "openova tenant %s" % name,
+            "databaseRoleReclaimPolicy": "delete"}),
+        meta.obj(API, "Database", meta.tenant_object_name(name), pg_ns, name, spec={
+            "cluster": cluster, "name": dbname, "owner": role, "ensure": "present",
+            "databaseReclaimPolicy": "retain"}),
+    ]
+    values = {"username": role, "password": password, "host": host, "port": str(port), "dbname": dbname,
+              "uri": "postgresql://%s:%s@%s:%s/%s" % (role, password, host, port, dbname)}
+    out.extend(secret(CREDENTIALS_SECRET, ns, name, values) for ns in tenant["namespaces"])
+    return out

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# Apache License 2.0 (see LICENSE)
+"""The one place that builds names, labels and metadata of tenant objects.
+Every renderer uses it; no renderer types a label key itself. Pure."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+TENANT_LABEL = "openova.io/tenant"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "openova-platform"
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+PART_OF = "openova-tenant"
+HARBOR_ANNOTATION = "openova.io/harbor-project"
+SCOPE_ORGID_ANNOTATION = "openova.io/scope-orgid"
+REGISTRIES_ANNOTATION = "openova.io/allowed-registries"
+DISPLAY_NAME_ANNOTATION = "openova.io/display-name"
+CLUSTER_ROLES = ("admin", "developer", "viewer")
+PREFIX = "openova-"
+
+
+def labels(tenant_name=None):
+    """Ownership labels; ``tenant_name`` None gives the shared (platform) labels.
+
+    >>> labels("acme")["openova.io/tenant"]
+    'acme'
+    """
+    out = {MANAGED_BY_LABEL: MANAGED_BY, PART_OF_LABEL: PART_OF}
+    if tenant_name:
+        out[TENANT_LABEL] = tenant_name
+    return out
+
+
+def owned_selector(tenant_names):
+    """The label selector that finds every object of these tenants."""
+    return "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+
+
+def is_managed(obj, tenant_name=None):
+    got = obj.get("metadata", {}).get("labels") or {}
+    if got.get(MANAGED_BY_LABEL) != MANAGED_BY:
+        return False
+    return tenant_name is None or got.get(TENANT_LABEL) == tenant_name
+
+
+def obj(api_version, kind, name, namespace=None, tenant_name=None, extra_labels=None, annotations=None, **body):
+    """A Kubernetes object with ownership labels; ``body`` holds the top-level
+    fields (spec, data, rules, ...)."""
+    metadata = {"name": name, "labels": labels(tenant_name)}
+    if namespace:
+        metadata["namespace"] = namespace
+    if extra_labels:
+        metadata["labels"].update(extra_labels)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    out = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+    out.update(body)
+    return out
+
+
+def cluster_role_name(role):
+    return "%stenant-%s" % (PREFIX, role)
+
+
+def tenant_object_name(tenant_name, suffix=""):
+    """Name of a tenant object in a shared platform namespace: ``tenant-acme[-suffix]``."""
+    return "tenant-%s%s" % (tenant_name, "-" + suffix if suffix else "")
+
+
+def redpanda_username(tenant_name):
+    return tenant_object_name(tenant_name)
+
+
+def postgres_role(tenant):
+    return tenant["postgres"]["database"]

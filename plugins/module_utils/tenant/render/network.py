@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# Apache License 2.0 (see LICENSE)
+"""NetworkPolicies of a tenant namespace: default deny, then the allowances.
+Pure: spec in, objects out."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
+
+NS_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _ns_selector(names):
+    return {"namespaceSelector": {"matchExpressions": [
+        {"key": NS_NAME_LABEL, "operator": "In", "values": sorted(set(names))}]}}
+
+
+def platform_egress_namespaces(platform):
+    """The platform namespaces every tenant may reach, sorted."""
+    names = {platform["istio_namespace"], platform["llm_gateway_namespace"], platform["redpanda_namespace"],
+             platform["postgres_namespace"]}
+    names.update(platform["telemetry_namespaces"])
+    names.update(platform["data_namespaces"])
+    return sorted(names)
+
+
+def render_network_policies(tenant, platform):
+    """Per namespace: ``openova-default-deny``, ``openova-allow-tenant``,
+    ``openova-allow-dns``, ``openova-allow-ingress-gateway``,
+    ``openova-allow-platform`` and, when the spec asks, ``openova-allow-extra``."""
+    name = tenant["name"]
+    same_tenant = {"namespaceSelector": {"matchLabels": {meta.TENANT_LABEL: name}}}
+    network = tenant["network"]
+    out = []
+    for ns in tenant["namespaces"]:
+        def policy(pname, spec):
+            out.append(meta.obj("networking.k8s.io/v1", "NetworkPolicy", pname, ns, name, spec=spec))
+
+        policy("openova-default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        policy("openova-allow-tenant", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                                        "ingress": [{"from": [same_tenant]}], "egress": [{"to": [same_tenant]}]})
+        policy("openova-allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+            "to": [dict(_ns_selector(["kube-system"]), podSelector={"matchLabels": {"k8s-app": "kube-dns"}})],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
+        policy("openova-allow-ingress-gateway", {"podSelector": {}, "policyTypes": ["Ingress"],
+                                                 "ingress": [{"from": [_ns_selector([platform["ingress_namespace"]])]}]})
+        policy("openova-allow-platform", {"podSelector": {}, "policyTypes": ["Egress"],
+                                          "egress": [{"to": [_ns_selector(platform_egress_namespaces(platform))]}]})
+        extra = {"podSelector": {}, "policyTypes": []}
+        if network["ingress_from_namespaces"]:
+            extra["policyTypes"].append("Ingress")
+            extra["ingress"] = [{"from": [_ns_selector(network["ingress_from_namespaces"])]}]
+        if network["egress_to_namespaces"] or network["egress_cidrs"]:
+            extra["policyTypes"].append("Egress")
+            peers = []
+            if network["egress_to_namespaces"]:
+                peers.append(_ns_selector(network["egress_to_namespaces"]))
+            peers.extend({"ipBlock": {"cidr": cidr}} for cidr in sorted(set(network["egress_cidrs"])))
+            extra["egress"] = [{"to": peers}]
+        if extra["policyTypes"]:
+            policy("openova-allow-extra", extra)
+    return out
