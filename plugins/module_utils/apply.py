@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The apply engine: server-side apply of many objects in one call, with check
 mode (server dry run), before/after diffs, pruning of owned objects, deletes
 and waits. It builds no objects (see render/) and reads no kubeconfig (see

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the collection's modules. Mirrored, option for
 option, by plugins/doc_fragments/connection.py; change both together."""
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The only code that reads kubeconfig or the environment, builds an API
 client, sends requests and walks discovery. It knows nothing of tenants or of
 apply semantics (see apply.py)."""
@@ -35,7 +35,12 @@ try:
 except ImportError as exc:  # pragma: no cover - reported by the module shell
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = exc
-    ApiException = ConfigException = Exception
+
+    class ApiException(Exception):
+        """Stand-in so that the except clauses below stay valid."""
+
+    class ConfigException(Exception):
+        """Stand-in so that the except clauses below stay valid."""
 
 DISCOVERY_TTL = 600  # seconds a discovery cache file on disk stays valid
 _AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"

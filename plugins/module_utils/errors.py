@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's exception tree, and the one function that turns any of them
 into ``fail_json`` arguments. Lower layers raise these ``from`` the original
 error; only module shells call :func:`fail_kwargs`. No I/O here."""

@@ -127,7 +127,7 @@ def test_missing_kind_names_the_group(engine):
 
 def test_discovery_is_reused_within_a_run(client):
     before = client.requests
-    for _ in range(5):
+    for _attempt in range(5):
         client.resource("apps/v1", "Deployment")
         client.resource("networking.istio.io/v1", "VirtualService")
     assert client.requests - before <= 2  # at most the two aggregated discovery documents

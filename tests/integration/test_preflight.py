@@ -42,7 +42,7 @@ def test_site_yml_runs_preflight_and_prints_facts(kubeconfig):
 
 
 def test_facts(kubeconfig):
-    rc, result, _ = _task(kubeconfig, min_nodes=3, min_zones=3, required_crd_groups=["networking.istio.io"])
+    rc, result, _raw = _task(kubeconfig, min_nodes=3, min_zones=3, required_crd_groups=["networking.istio.io"])
     assert rc == 0
     facts = result["ansible_facts"]["openova_cluster"]
     assert facts["ready_nodes"] >= 3 and facts["zones"] == ["zone-a", "zone-b", "zone-c"]
@@ -54,7 +54,7 @@ def test_facts(kubeconfig):
 
 
 def test_unmet_requirements_fail_and_are_named(kubeconfig):
-    rc, result, _ = _task(kubeconfig, min_zones=4, required_crd_groups=["example.openova.io"])
+    rc, result, _raw = _task(kubeconfig, min_zones=4, required_crd_groups=["example.openova.io"])
     assert rc != 0
     assert result["unmet"] == ["zones", "crd_groups"]
     assert "zones (3 zone(s), 4 required)" in result["msg"] and "example.openova.io" in result["msg"]
