@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tenant module's entry point: read what the tenants own (one labelled
 list per kind), validate, render, apply in one Engine call, prune or delete,
 and summarise per tenant. Builds no objects itself (see render/)."""
@@ -13,9 +13,10 @@ import base64
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
+from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ObjectResult, ref, ref_str
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
+from ansible_collections.openova.platform.plugins.module_utils.tenant.uptodate import up_to_date
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
     render_tenant,
@@ -160,7 +161,13 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
         if obj_ref not in existing and obj_ref[1] not in ("ClusterRole", "Namespace") and not (
                 obj_ref[1] == "ServiceAccount" and obj_ref[2] in ns_labels):
             existing[obj_ref] = None
-    results = engine.apply(objects, existing=existing)
+    # Objects already as desired are not sent at all (see uptodate.py).
+    manager = params.get("field_manager") or "openova-platform"
+    todo = [i for i, obj in enumerate(objects) if not up_to_date(existing.get(ref(obj)), obj, manager)]
+    results = [ObjectResult(ref(obj), "unchanged", existing.get(ref(obj)), existing.get(ref(obj)))
+               for obj in objects]
+    for index, result in zip(todo, engine.apply([objects[i] for i in todo], existing=existing)):
+        results[index] = result
     for owner, result in zip(owners, results):
         _record(summary if owner != "shared" else shared, owner, result)
     if params.get("prune", True):

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tenant spec and platform options, written once: argument specs for the
 module (argspec()), defaults, and the quota tiers. Pure data, no I/O."""
 
@@ -56,7 +56,7 @@ LIMITS_OPTIONS = dict(
 
 OWNERS_OPTIONS = dict(
     admin=_opt("list", "Groups bound to ClusterRole C(openova-tenant-admin) in every namespace of the tenant. "
-               "At least one is required.", elements="str", required=True),
+               "At least one is required with O(state=present).", elements="str", default=[]),
     developer=_opt("list", "Groups bound to ClusterRole C(openova-tenant-developer).", elements="str", default=[]),
     viewer=_opt("list", "Groups bound to ClusterRole C(openova-tenant-viewer).", elements="str", default=[]),
 )

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure validation of tenant specs: fills defaults from schema.py, checks every
 rule and raises one SpecError listing every problem with its field path. No I/O;
 what the cluster says (namespace owners) comes in as plain data."""

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PostgreSQL for a tenant on the shared CloudNativePG cluster: a DatabaseRole
 with its password Secret, a Database, and ``postgres-credentials`` in every
 tenant namespace. The password comes in as an argument; pure."""

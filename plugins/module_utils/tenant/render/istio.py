@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Istio objects of a tenant namespace: STRICT mTLS, an ALLOW policy for the
 tenant and the ingress gateway, and a Sidecar that limits egress. Pure."""
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tenant's observability identity in Grafana: a GrafanaFolder and Loki,
 Mimir and Tempo GrafanaDatasources that send ``X-Scope-OrgID: <tenant>``.
 They live in the Grafana namespace, where grafana-operator picks them up. Pure."""

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tenant RBAC: three shared ClusterRoles and per-namespace RoleBindings of the
 tenant's groups. The roles deliberately grant no write on ResourceQuotas,
 LimitRanges, NetworkPolicies, Namespaces, RBAC objects or Istio security and

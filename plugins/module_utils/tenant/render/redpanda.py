@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Redpanda objects of a tenant: Topic CRs with the tenant prefix, a SCRAM
 User CR with PREFIXED ACLs, its password Secret in the Redpanda namespace and
 the ``redpanda-credentials`` Secret in every tenant namespace. The password
@@ -53,9 +53,9 @@ def render_redpanda(tenant, platform, password):
         "authentication": {"type": MECHANISM, "password": {"noGenerate": True, "valueFrom": {
             "secretKeyRef": {"name": password_secret_name(name), "key": "password"}}}},
         "authorization": {"type": "simple", "acls": [
-            {"type": "allow", "resource": {"type": "topic", "name": prefix, "patternType": "prefixed"},
+            {"type": "allow", "host": "*", "resource": {"type": "topic", "name": prefix, "patternType": "prefixed"},
              "operations": ["Read", "Write", "Describe", "DescribeConfigs"]},
-            {"type": "allow", "resource": {"type": "group", "name": prefix, "patternType": "prefixed"},
+            {"type": "allow", "host": "*", "resource": {"type": "group", "name": prefix, "patternType": "prefixed"},
              "operations": ["Read", "Describe"]},
         ]},
     }))
