@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# Apache License 2.0 (see LICENSE)
+"""The tenant_service entry point: validate, check the namespace belongs to the
+tenant, render (render.py) and apply with the shared Engine; optionally wait
+until the version's Deployment is available. Builds no objects itself."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref
+from ansible_collections.openova.platform.plugins.module_utils.service.meta import owner_selector
+from ansible_collections.openova.platform.plugins.module_utils.service.render import (
+    PART,
+    default_traffic,
+    render_workload,
+    workload_name,
+)
+from ansible_collections.openova.platform.plugins.module_utils.service.validate import validate_service
+from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import check_namespace
+
+SPEC_KEYS = ("name", "tenant", "namespace", "image", "version", "stable_version", "ports", "replicas", "resources",
+             "probes", "env", "secret_env", "produces", "consumes", "consumer_group", "autoscaling", "run_as_user",
+             "domain")
+# Objects that exist once per version; the rest (ServiceAccount, Service) are shared by all versions.
+VERSIONED = (("apps/v1", "Deployment"), ("policy/v1", "PodDisruptionBudget"),
+             ("autoscaling/v2", "HorizontalPodAutoscaler"))
+
+
+def spec_from_params(params):
+    return dict((k, params.get(k)) for k in SPEC_KEYS)
+
+
+def deployment_available(replicas):
+    """A wait predicate: the current template is rolled out and every replica is available."""
+    def predicate(obj):
+        status = obj.get("status") or {}
+        return (status.get("observedGeneration", 0) >= obj["metadata"].get("generation", 1)
+                and status.get("updatedReplicas", 0) >= replicas and status.get("availableReplicas", 0) >= replicas
+                and status.get("replicas", 0) == status.get("updatedReplicas", 0))
+    return predicate
+
+
+def run_tenant_service(params, check_mode=False, diff=False, client=None):
+    """Apply (or, with state=absent, delete) one version of a tenant service."""
+    absent = params.get("state") == "absent"
+    spec = validate_service(spec_from_params(params), identity_only=absent)  # raises before any request
+    engine = Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or "openova-platform",
+                    force_conflicts=bool(params.get("force_conflicts")))
+    check_namespace(engine, spec["namespace"], spec["tenant"])
+    objects = [] if absent else render_workload(spec)
+    selector = owner_selector(spec["name"], PART) + ",version=" + spec["version"]
+    owned = []
+    for api_version, kind in VERSIONED:
+        owned += engine.list(api_version, kind, label_selector=selector, namespace=spec["namespace"])
+    if absent:
+        results = engine.delete([ref(o) for o in owned], existing=dict((ref(o), o) for o in owned))
+    else:
+        results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
+        results += engine.prune(objects, owned)  # e.g. the HPA once autoscaling is turned off
+    result = {"changed": any(r.changed for r in results), "results": [r.as_dict() for r in results],
+              "objects": objects, "traffic": None if absent else default_traffic(spec), "workload": workload_name(spec)}
+    if diff:
+        result["diff"] = [r.diff() for r in results if r.changed]
+    failed = [r.error for r in results if r.action == "failed"]
+    if failed:
+        result.update(failed=True, msg="service %r: %d object(s) failed: %s" % (
+            spec["name"], len(failed), "; ".join(failed)))
+    elif params.get("wait") and not absent and not check_mode:
+        engine.wait("apps/v1", "Deployment", workload_name(spec), spec["namespace"],
+                    predicate=deployment_available(spec["replicas"]), timeout=params.get("wait_timeout") or 300,
+                    description="all %d replica(s) available" % spec["replicas"])
+    return result
