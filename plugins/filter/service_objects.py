@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that render a tenant service spec to objects on the controller, with
 no cluster access, so that workload_check can judge them before anything is
 applied. They call the same pure renderers as the tenant_service module."""

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -40,6 +40,9 @@ attributes:
     details: Writes are server-side dry runs; nothing is stored and no wait happens.
   diff_mode:
     support: full
+  platform:
+    support: full
+    platforms: posix
 options:
   name:
     description: The service's name (a DNS-1035 label). Names the Service and the ServiceAccount.
@@ -72,7 +75,7 @@ options:
     description:
       - The ports the container listens on, as C(name) (Istio reads the protocol from it, for example V(http),
         V(grpc)), C(port) and optional C(protocol). A bare number means C(name=http).
-      - The first port is the probes' and the routing's default. Defaults to V([{name: http, port: 8080}]).
+      - 'The first port is the probes'' and the routing''s default. Defaults to V([{name: http, port: 8080}]).'
     type: list
     elements: raw
   replicas:

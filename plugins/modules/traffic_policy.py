@@ -43,6 +43,9 @@ attributes:
   diff_mode:
     support: full
     details: Shows before and after of every object that changes, without server-managed fields.
+  platform:
+    support: full
+    platforms: posix
 options:
   name:
     description:
@@ -84,7 +87,7 @@ options:
         type: dict
   weights:
     description:
-      - The default route's split between subsets in percent, for example V({v1: 90, v2: 10}). Must sum to 100.
+      - 'The default route''s split between subsets in percent, for example V({v1: 90, v2: 10}). Must sum to 100.'
       - Omitted, all traffic goes to the first subset (or to the Service when there are no subsets).
     type: dict
   routes:
@@ -118,13 +121,17 @@ options:
         type: str
   connection_pool:
     description:
-      - Circuit breaking limits (DestinationRule C(trafficPolicy.connectionPool)) in snake_case, for example
-        V({tcp: {max_connections: 100, connect_timeout: 1s}, http: {http1_max_pending_requests: 10, max_retries: 3}}).
+      - Circuit breaking limits (DestinationRule C(trafficPolicy.connectionPool)) in snake_case, under C(tcp)
+        (C(max_connections), C(connect_timeout), C(max_connection_duration), C(idle_timeout)) and C(http)
+        (C(http1_max_pending_requests), C(http2_max_requests), C(max_requests_per_connection), C(max_retries),
+        C(idle_timeout), C(max_concurrent_streams), C(use_client_protocol), C(h2_upgrade_policy)).
     type: dict
   outlier_detection:
     description:
-      - Ejection of failing endpoints (DestinationRule C(trafficPolicy.outlierDetection)) in snake_case, for example
-        V({consecutive_5xx_errors: 5, interval: 10s, base_ejection_time: 30s, max_ejection_percent: 50}).
+      - Ejection of failing endpoints (DestinationRule C(trafficPolicy.outlierDetection)) in snake_case
+        (C(consecutive_5xx_errors), C(consecutive_gateway_errors), C(consecutive_local_origin_failures),
+        C(split_external_local_origin_errors), C(interval), C(base_ejection_time), C(max_ejection_percent),
+        C(min_health_percent)).
     type: dict
   rate_limit:
     description:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure renderers of a tenant service's workload objects: ServiceAccount,
 Deployment (one per version), Service, PodDisruptionBudget and
 HorizontalPodAutoscaler, plus the default traffic policy. The input is a spec

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure validation of a tenant service spec: fills defaults, checks every rule
 and raises one SpecError naming every bad field. No I/O; rendering is in
 render.py."""

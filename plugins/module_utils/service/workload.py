@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tenant_service entry point: validate, check the namespace belongs to the
 tenant, render (render.py) and apply with the shared Engine; optionally wait
 until the version's Deployment is available. Builds no objects itself."""
