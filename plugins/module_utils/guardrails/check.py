@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The offline workload check: read manifests (files, directories, inline objects),
+apply the platform's admission defaults and judge every pod object against the
+rule table in rules.py, exactly as the rendered Kyverno policies do. Reads files,
+never writes, never talks to the API server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+
+from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import validate_params
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
+    PDB_RULE_ID, POD_KINDS, POD_RULES, Params, _get, _list, needs_pdb, pdb_selects, rule_message,
+)
+
+try:
+    import yaml
+    _LOADER = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    HAS_YAML = True
+except ImportError:  # pragma: no cover
+    HAS_YAML = False
+
+MAX_BYTES = 16 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+# ---------------------------------------------------------------- reading
+def _parse(text, source):
+    """(objects, problems): every document of a YAML stream; a parse error stops the
+    stream there and is reported, the documents before it are kept."""
+    objects, problems = [], []
+    try:
+        for index, doc in enumerate(yaml.load_all(text, Loader=_LOADER)):
+            objects.append((source, index, doc))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = " at line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else ""
+        problems.append({"source": source, "reason": "malformed YAML%s: %s" % (
+            where, getattr(exc, "problem", None) or str(exc).splitlines()[0])})
+    except (ValueError, TypeError, RecursionError) as exc:
+        problems.append({"source": source, "reason": "unreadable YAML: %s" % exc})
+    return objects, problems
+
+
+def _files(src):
+    if os.path.isdir(src):
+        out = []
+        for root, dirs, names in os.walk(src):
+            dirs.sort()
+            out += [os.path.join(root, n) for n in sorted(names) if n.endswith(YAML_SUFFIXES)]
+        return out
+    return [src]
+
+
+def load(src=None, definitions=None, max_bytes=MAX_BYTES):
+    """src paths and inline definitions -> (objects as (source, index, obj), problems)."""
+    objects, problems = [], []
+    for path in ([src] if isinstance(src, str) else list(src or [])):
+        if not os.path.exists(path):
+            problems.append({"source": path, "reason": "no such file or directory"})
+            continue
+        for name in _files(path):
+            try:
+                size = os.path.getsize(name)
+                if size > max_bytes:
+                    problems.append({"source": name, "reason": "file is %d bytes, over the %d byte limit; split it"
+                                     % (size, max_bytes)})
+                    continue
+                with open(name, "rb") as handle:
+                    text = handle.read().decode("utf-8", "replace")
+            except (IOError, OSError) as exc:
+                problems.append({"source": name, "reason": "cannot read: %s" % exc})
+                continue
+            found, bad = _parse(text, name)
+            objects += found
+            problems += bad
+    for index, item in enumerate(definitions or []):
+        if isinstance(item, str):
+            found, bad = _parse(item, "definitions[%d]" % index)
+            objects += found
+            problems += bad
+        else:
+            objects.append(("definitions[%d]" % index, 0, item))
+    return _flatten(objects), problems
+
+
+def _flatten(objects):
+    out = []
+    for source, index, obj in objects:
+        if isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and isinstance(obj.get("items"), list):
+            out += [(source, index, item) for item in obj["items"]]
+        elif obj is not None:  # empty documents (a trailing ---) are not objects
+            out.append((source, index, obj))
+    return out
+
+
+# ---------------------------------------------------------------- defaulting
+def apply_defaults(pod_spec, prefix):
+    """Mirror of the openova-pod-security-defaults mutate policy, in place; returns the
+    paths it set, so that the verdict is on the pod the cluster will judge."""
+    set_paths = []
+    sc = pod_spec.get("securityContext")
+    if sc is None:
+        sc = pod_spec["securityContext"] = {}
+    if isinstance(sc, dict) and "seccompProfile" not in sc:
+        sc["seccompProfile"] = {"type": "RuntimeDefault"}
+        set_paths.append("%s.securityContext.seccompProfile" % prefix)
+    for field in ("containers", "initContainers"):
+        for i, c in enumerate(_list(pod_spec.get(field))):
+            if not isinstance(c, dict):
+                continue
+            csc = c.get("securityContext")
+            if csc is None:
+                csc = c["securityContext"] = {}
+            if not isinstance(csc, dict):
+                continue
+            for key, value in (("allowPrivilegeEscalation", False), ("capabilities", {"drop": ["ALL"]})):
+                if key not in csc:
+                    csc[key] = copy.deepcopy(value)
+                    set_paths.append("%s.%s[%d].securityContext.%s" % (prefix, field, i, key))
+    return set_paths
+
+
+# ---------------------------------------------------------------- judging
+def _describe(obj):
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return {"kind": obj.get("kind"), "name": meta.get("name"), "namespace": meta.get("namespace")}
+
+
+def _finding(base, rule_id, result, message, violations=()):
+    out = dict(base)
+    out.update(rule=rule_id, result=result, message=message,
+               path=violations[0][0] if violations else None,
+               violations=[{"path": p, "message": m} for p, m in violations])
+    return out
+
+
+def check_object(obj, params, pdbs=(), source=None, index=None):
+    """One pod object -> list of findings, one per rule (pass, fail or skip)."""
+    kind = obj["kind"]
+    spec_keys, meta_keys = POD_KINDS[kind]
+    prefix = ".".join(spec_keys)
+    base = _describe(obj)
+    base.update(source=source, document=index)
+    spec = copy.deepcopy(_get(obj, *spec_keys))
+    if not isinstance(spec, dict):
+        return [_finding(base, rule.id, FAIL, "%s: %s is missing or not a mapping" % (rule.id, prefix),
+                         [(prefix, "missing")]) for rule in POD_RULES], []
+    meta = _get(obj, *meta_keys) or {}
+    defaults = apply_defaults(spec, prefix)
+    findings = []
+    for rule in POD_RULES:
+        violations = rule.check(spec, meta, prefix, params, params.tenant)
+        if violations:
+            message = "%s (%s)" % (rule_message(rule, params), "; ".join(m for _, m in violations))
+            findings.append(_finding(base, rule.id, FAIL, message, violations))
+        else:
+            findings.append(_finding(base, rule.id, PASS, "%s: ok" % rule.id))
+    if kind in ("Deployment", "StatefulSet"):
+        findings.append(_pdb_finding(obj, params, pdbs, base))
+    return findings, defaults
+
+
+def _pdb_finding(obj, params, pdbs, base):
+    if not needs_pdb(obj):
+        return _finding(base, PDB_RULE_ID, SKIP, "%s: not required (spec.replicas <= 1)" % PDB_RULE_ID)
+    namespace = _get(obj, "metadata", "namespace")
+    labels = _get(obj, "spec", "template", "metadata", "labels")
+    covered = [p for p in pdbs if pdb_selects(p, namespace, labels)]
+    if params.pdb_mode == "generate":
+        if covered:
+            return _finding(base, PDB_RULE_ID, SKIP, "%s: PodDisruptionBudget %s selects the pods; none is generated"
+                            % (PDB_RULE_ID, _get(covered[0], "metadata", "name")))
+        return _finding(base, PDB_RULE_ID, PASS, "%s: no PodDisruptionBudget selects the pods; Kyverno will "
+                        "generate one (maxUnavailable 1)" % PDB_RULE_ID)
+    if covered:
+        return _finding(base, PDB_RULE_ID, PASS, "%s: ok (PodDisruptionBudget %s)"
+                        % (PDB_RULE_ID, _get(covered[0], "metadata", "name")))
+    return _finding(base, PDB_RULE_ID, FAIL,
+                    "%s: %s %s has spec.replicas %s but no PodDisruptionBudget in namespace %s selects "
+                    "spec.template.metadata.labels; add one to the same manifest set"
+                    % (PDB_RULE_ID, obj["kind"], base["name"], _get(obj, "spec", "replicas"), namespace),
+                    [("spec.template.metadata.labels", "no PodDisruptionBudget selects these labels")])
+
+
+def check_objects(objects, params):
+    """(source, index, obj) triples -> (findings, skipped, defaults)."""
+    findings, skipped, defaulted = [], [], []
+    pdbs = [o for _, _, o in objects if isinstance(o, dict) and o.get("kind") == "PodDisruptionBudget"]
+    platform = set(params.platform_namespaces)
+    for source, index, obj in objects:
+        where = {"source": source, "document": index}
+        if not isinstance(obj, dict):
+            skipped.append(dict(where, reason="not a Kubernetes object (a %s)" % type(obj).__name__))
+            continue
+        kind = obj.get("kind")
+        desc = _describe(obj)
+        if not isinstance(kind, str) or not kind:
+            skipped.append(dict(where, reason="no kind", **desc))
+            continue
+        if kind not in POD_KINDS:
+            skipped.append(dict(where, reason="%s does not run pods; not checked" % kind, **desc))
+            continue
+        if desc["namespace"] in platform:
+            skipped.append(dict(where, reason="namespace %s is a platform namespace; exempt" % desc["namespace"],
+                                **desc))
+            continue
+        if not isinstance(desc["name"], str):
+            desc["name"] = None
+        found, defaults = check_object(obj, params, pdbs, source, index)
+        findings += found
+        if defaults:
+            defaulted.append(dict(where, paths=defaults, **desc))
+    return findings, skipped, defaulted
+
+
+def summarize(findings, skipped):
+    objects, failed, by_rule = {}, set(), {}
+    for f in findings:
+        key = (f["source"], f["document"], f["kind"], f["namespace"], f["name"])
+        objects[key] = True
+        counts = by_rule.setdefault(f["rule"], {PASS: 0, FAIL: 0, SKIP: 0})
+        counts[f["result"]] += 1
+        if f["result"] == FAIL:
+            failed.add(key)
+    return {"objects": len(objects), "passed": len(objects) - len(failed), "failed": len(failed),
+            "skipped": len(skipped), "findings_failed": sum(c[FAIL] for c in by_rule.values()),
+            "by_rule": by_rule}
+
+
+def params_from(module_params):
+    p = module_params
+    params = Params(tenant=p.get("tenant"), registry=p.get("registry"),
+                    tenant_label=p.get("tenant_label"),
+                    platform_namespaces=p.get("platform_namespaces"),
+                    pdb_mode=p.get("pdb_mode") or "generate", zone_spread=p.get("zone_spread"),
+                    probe_exempt=p.get("probe_exempt_containers"), extra_images=p.get("extra_images"),
+                    action=p.get("validation_failure_action") or "Enforce")
+    problems = validate_params(params)
+    return params, problems
+
+
+def run_workload_check(params, check_mode=False, diff=False, client=None):
+    """The workload_check module's entry point: plain values in, result dict out."""
+    rule_params, problems = params_from(params)
+    if not params.get("src") and not params.get("definitions"):
+        problems.append(("src", "give src (a file or directory) or definitions (inline objects)"))
+    if not params.get("tenant"):
+        problems.append(("tenant", "the tenant name is required; images must come from <registry>/<tenant>/"))
+    if problems:
+        raise SpecError(problems, subject="workload_check")
+    objects, unreadable = load(params.get("src"), params.get("definitions"),
+                               max_bytes=params.get("max_bytes") or MAX_BYTES)
+    findings, skipped, defaulted = check_objects(objects, rule_params)
+    skipped = unreadable + skipped
+    summary = summarize(findings, skipped)
+    failing = [f for f in findings if f["result"] == FAIL]
+    msg = "%d of %d object(s) break the guard rails (%d finding(s) failed), %d skipped" % (
+        summary["failed"], summary["objects"], summary["findings_failed"], summary["skipped"])
+    if failing:
+        msg += ": " + "; ".join("%s/%s %s at %s" % (f["kind"], f["name"], f["rule"], f["path"]) for f in failing[:10])
+    result = {"changed": False, "findings": findings, "skipped": skipped, "defaults_applied": defaulted,
+              "summary": summary, "msg": msg}
+    if failing and not params.get("report_only"):
+        result["failed"] = True
+    return result

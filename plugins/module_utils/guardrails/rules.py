@@ -1,0 +1,356 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The tenant workload rules: ONE table from which the Kyverno ClusterPolicies
+are rendered (policies.py) and the offline verdicts are computed (check.py).
+Pure: no I/O, no clock. Each rule pairs a Kyverno validate block with a Python
+check that implements the same JMESPath semantics (see _truthy)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+TENANT_LABEL = "openova.io/tenant"
+DEFAULT_REGISTRY = "harbor.openova.io"
+HOSTNAME_KEY = "kubernetes.io/hostname"
+ZONE_KEY = "topology.kubernetes.io/zone"
+DEFAULT_PLATFORM_NAMESPACES = (
+    "kube-system", "kube-public", "kube-node-lease", "kyverno", "istio-system", "istio-ingress",
+    "cilium", "cert-manager", "redpanda", "observability", "monitoring", "cnpg-system", "harbor",
+    "openova-system",
+)
+# Containers the mesh injects at admission: exempt from the probe rule only
+# (istio-proxy has a readiness probe but no liveness probe).
+DEFAULT_PROBE_EXEMPT = ("istio-proxy",)
+# Images the mesh injects at admission, allowed besides the tenant's project.
+DEFAULT_EXTRA_IMAGES = ("docker.io/istio/proxyv2:*", "gcr.io/istio-release/proxyv2:*")
+# Istio's own parsing of sidecar.istio.io/inject: any other non-empty value disables injection.
+ISTIO_INJECT_ON = ("y", "yes", "true", "on")
+ISTIO_INJECT_KEY = "sidecar.istio.io/inject"
+
+POD_KINDS = {
+    # kind: (pod spec path, pod metadata path), as key lists
+    "Pod": (("spec",), ("metadata",)),
+    "Deployment": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "StatefulSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "DaemonSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "ReplicaSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "ReplicationController": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "Job": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "CronJob": (("spec", "jobTemplate", "spec", "template", "spec"),
+                ("spec", "jobTemplate", "spec", "template", "metadata")),
+}
+PDB_KINDS = ("Deployment", "StatefulSet")
+
+
+class Params:
+    """The rule parameters shared by the renderer and the checker."""
+
+    def __init__(self, tenant=None, registry=DEFAULT_REGISTRY, tenant_label=TENANT_LABEL,
+                 platform_namespaces=DEFAULT_PLATFORM_NAMESPACES, action="Enforce", pdb_mode="generate",
+                 zone_spread=False, probe_exempt=DEFAULT_PROBE_EXEMPT, extra_images=DEFAULT_EXTRA_IMAGES):
+        self.tenant = tenant
+        self.registry = (registry or DEFAULT_REGISTRY).rstrip("/")
+        self.tenant_label = tenant_label or TENANT_LABEL
+        self.platform_namespaces = tuple(platform_namespaces or ())
+        self.action = action
+        self.pdb_mode = pdb_mode
+        self.zone_spread = bool(zone_spread)
+        self.probe_exempt = tuple(probe_exempt or ())
+        self.extra_images = tuple(extra_images or ())
+
+    def spread_keys(self):
+        return [HOSTNAME_KEY, ZONE_KEY] if self.zone_spread else [HOSTNAME_KEY]
+
+    def image_patterns(self, tenant):
+        return ["%s/%s/*" % (self.registry, tenant or "")] + list(self.extra_images)
+
+
+# ---------------------------------------------------------------- JMESPath mirror helpers
+def _truthy(value):
+    """JMESPath truthiness: false, null, "", [] and {} are false; 0 is true."""
+    return not (value is None or value is False or value == "" or value == [] or value == {})
+
+
+def _get(obj, *keys):
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _containers(pod_spec, with_init=True):
+    """(field name, index, container) for regular, then init containers."""
+    out = [("containers", i, c) for i, c in enumerate(_list(_get(pod_spec, "containers"))) if isinstance(c, dict)]
+    if with_init:
+        out += [("initContainers", i, c) for i, c in enumerate(_list(_get(pod_spec, "initContainers")))
+                if isinstance(c, dict)]
+    return out
+
+
+def wildcard_match(pattern, value):
+    """Kyverno's wildcard: * is any run of characters (including /), ? one character."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.match("^%s$" % regex, value or "", re.S) is not None
+
+
+# ---------------------------------------------------------------- checks
+# Each check takes (pod_spec, pod_meta, prefix, params, tenant) and returns a list of
+# (field path, message) violations; an empty list is a pass.
+def check_requests_limits(spec, meta, prefix, params, tenant):
+    out = []
+    for field, i, c in _containers(spec):
+        missing = [name for name in ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
+                   if not _truthy(_get(c, "resources", *name.split(".")))]
+        if missing:
+            out.append(("%s.%s[%d].resources" % (prefix, field, i),
+                        "container %r lacks resources %s" % (c.get("name"), ", ".join(missing))))
+    return out
+
+
+def check_probes(spec, meta, prefix, params, tenant):
+    out = []
+    for field, i, c in _containers(spec, with_init=False):
+        if c.get("name") in params.probe_exempt:
+            continue
+        for probe in ("livenessProbe", "readinessProbe"):
+            if not _truthy(c.get(probe)):
+                out.append(("%s.%s[%d].%s" % (prefix, field, i, probe),
+                            "container %r has no %s" % (c.get("name"), probe)))
+    return out
+
+
+def check_topology_spread(spec, meta, prefix, params, tenant):
+    keys = [_get(t, "topologyKey") for t in _list(_get(spec, "topologySpreadConstraints"))]
+    missing = [k for k in params.spread_keys() if k not in keys]
+    if missing:
+        return [("%s.topologySpreadConstraints" % prefix,
+                 "no topologySpreadConstraints entry with topologyKey %s" % ", ".join(missing))]
+    return []
+
+
+def check_security_context(spec, meta, prefix, params, tenant):
+    out = []
+    pod_non_root = _get(spec, "securityContext", "runAsNonRoot") is True
+    for field, i, c in _containers(spec):
+        path = "%s.%s[%d].securityContext" % (prefix, field, i)
+        own = _get(c, "securityContext", "runAsNonRoot")
+        if own is False or (own is not True and not pod_non_root):
+            out.append((path + ".runAsNonRoot", "container %r must run with runAsNonRoot: true" % c.get("name")))
+        if _get(c, "securityContext", "readOnlyRootFilesystem") is not True:
+            out.append((path + ".readOnlyRootFilesystem",
+                        "container %r must set readOnlyRootFilesystem: true" % c.get("name")))
+        if _get(c, "securityContext", "allowPrivilegeEscalation") is True:
+            out.append((path + ".allowPrivilegeEscalation",
+                        "container %r must set allowPrivilegeEscalation: false" % c.get("name")))
+    return out
+
+
+def check_images(spec, meta, prefix, params, tenant):
+    patterns = params.image_patterns(tenant)
+    out = []
+    for field, i, c in _containers(spec):
+        image = c.get("image")
+        if not isinstance(image, str) or not any(wildcard_match(p, image) for p in patterns):
+            out.append(("%s.%s[%d].image" % (prefix, field, i),
+                        "image %r of container %r is not from %s/%s/" % (image, c.get("name"), params.registry,
+                                                                        tenant or "<tenant>")))
+    return out
+
+
+def check_host_access(spec, meta, prefix, params, tenant):
+    out = []
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        if _get(spec, flag) is True:
+            out.append(("%s.%s" % (prefix, flag), "%s must not be true" % flag))
+    for i, vol in enumerate(_list(_get(spec, "volumes"))):
+        if _truthy(_get(vol, "hostPath")):
+            out.append(("%s.volumes[%d].hostPath" % (prefix, i), "volume %r uses hostPath" % _get(vol, "name")))
+    for field, i, c in _containers(spec):
+        if _get(c, "securityContext", "privileged") is True:
+            out.append(("%s.%s[%d].securityContext.privileged" % (prefix, field, i),
+                        "container %r must not be privileged" % c.get("name")))
+    return out
+
+
+def _inject_disabled(value):
+    return isinstance(value, str) and value != "" and value.lower() not in ISTIO_INJECT_ON
+
+
+def check_sidecar_injection(spec, meta, prefix, params, tenant):
+    meta_prefix = prefix[:-len("spec")] + "metadata" if prefix.endswith("spec") else "metadata"
+    out = []
+    for where in ("annotations", "labels"):
+        value = _get(meta, where, ISTIO_INJECT_KEY)
+        if _inject_disabled(value):
+            out.append(("%s.%s[%s]" % (meta_prefix, where, ISTIO_INJECT_KEY),
+                        "%s %s=%r switches the Istio sidecar off; remove it" % (where[:-1], ISTIO_INJECT_KEY, value)))
+    return out
+
+
+# ---------------------------------------------------------------- Kyverno side
+def _kv(expr):
+    return "{{ %s }}" % expr
+
+
+def _jlit(value):
+    """A JMESPath JSON literal."""
+    import json
+    return "`%s`" % json.dumps(value, separators=(",", ":"))
+
+
+SPEC = "request.object.spec"
+INIT = "(request.object.spec.initContainers || `[]`)"
+CONTAINER_LISTS = ("request.object.spec.containers", INIT)
+
+
+def _count_gt0(expr):
+    return {"key": _kv("length(%s)" % expr), "operator": "GreaterThan", "value": 0}
+
+
+def kyverno_requests_limits(params):
+    cond = "[?!(resources.requests.cpu && resources.requests.memory && resources.limits.cpu && resources.limits.memory)]"
+    return {"deny": {"conditions": {"any": [_count_gt0(lst + cond) for lst in CONTAINER_LISTS]}}}
+
+
+def kyverno_probes(params):
+    expr = "request.object.spec.containers[?!contains(%s, name) && (!livenessProbe || !readinessProbe)]" % (
+        _jlit(list(params.probe_exempt)))
+    return {"deny": {"conditions": {"any": [_count_gt0(expr)]}}}
+
+
+def kyverno_topology_spread(params):
+    return {"deny": {"conditions": {"any": [{
+        "key": params.spread_keys(),
+        "operator": "AnyNotIn",
+        "value": _kv("request.object.spec.topologySpreadConstraints[].topologyKey || `[]`"),
+    }]}}}
+
+
+def kyverno_security_context(params):
+    pod = "request.object.spec.securityContext.runAsNonRoot"
+    conds = []
+    for lst in CONTAINER_LISTS:
+        conds.append({"key": _kv(
+            "(%s == `true` && length(%s[?securityContext.runAsNonRoot == `false`]) > `0`) || "
+            "(%s != `true` && length(%s[?securityContext.runAsNonRoot != `true`]) > `0`)" % (pod, lst, pod, lst)),
+            "operator": "Equals", "value": True})
+        conds.append(_count_gt0(lst + "[?securityContext.readOnlyRootFilesystem != `true`]"))
+        conds.append(_count_gt0(lst + "[?securityContext.allowPrivilegeEscalation == `true`]"))
+    return {"deny": {"conditions": {"any": conds}}}
+
+
+def kyverno_images(params):
+    allowed = " | ".join(params.image_patterns("{{tenant}}"))
+    return {"pattern": {"spec": {
+        "=(initContainers)": [{"image": allowed}],
+        "containers": [{"image": allowed}],
+    }}}
+
+
+def kyverno_host_access(params):
+    conds = [{"key": _kv("%s.%s || `false`" % (SPEC, flag)), "operator": "Equals", "value": True}
+             for flag in ("hostNetwork", "hostPID", "hostIPC")]
+    conds.append(_count_gt0("(request.object.spec.volumes || `[]`)[?hostPath]"))
+    conds += [_count_gt0(lst + "[?securityContext.privileged == `true`]") for lst in CONTAINER_LISTS]
+    return {"deny": {"conditions": {"any": conds}}}
+
+
+def kyverno_sidecar_injection(params):
+    conds = [{"key": _kv("to_lower(request.object.metadata.%s.\"%s\" || 'true')" % (where, ISTIO_INJECT_KEY)),
+              "operator": "AnyNotIn", "value": list(ISTIO_INJECT_ON)}
+             for where in ("annotations", "labels")]
+    return {"deny": {"conditions": {"any": conds}}}
+
+
+def tenant_context(params):
+    """Kyverno context entry: the tenant, read from the namespace's tenant label."""
+    return [{"name": "tenant", "apiCall": {
+        "urlPath": "/api/v1/namespaces/{{request.namespace}}",
+        "jmesPath": "metadata.labels.\"%s\" || ''" % params.tenant_label,
+    }}]
+
+
+class Rule:
+    def __init__(self, rule_id, number, title, message, check, kyverno, context=None):
+        self.id = rule_id
+        self.number = number
+        self.title = title
+        self.message = message
+        self.check = check
+        self.kyverno = kyverno
+        self.context = context
+
+
+# The pod rules: applied to Pods and, through Kyverno autogen, to every pod controller.
+POD_RULES = (
+    Rule("require-requests-limits", 1, "Resource requests and limits",
+         "require-requests-limits: set resources.requests.cpu, resources.requests.memory, resources.limits.cpu "
+         "and resources.limits.memory on every container and init container of the pod template.",
+         check_requests_limits, kyverno_requests_limits),
+    Rule("require-probes", 2, "Liveness and readiness probes",
+         "require-probes: set livenessProbe and readinessProbe on every container (containers[]) "
+         "of the pod template.",
+         check_probes, kyverno_probes),
+    Rule("require-topology-spread", 4, "Topology spread",
+         "require-topology-spread: add topologySpreadConstraints to the pod template with a topologyKey for "
+         "each of: {keys}.",
+         check_topology_spread, kyverno_topology_spread),
+    Rule("require-security-context", 5, "Non-root, read-only root filesystem, no privilege escalation",
+         "require-security-context: every container and init container needs securityContext.runAsNonRoot: true "
+         "(or the pod's securityContext.runAsNonRoot: true), securityContext.readOnlyRootFilesystem: true and "
+         "must not set securityContext.allowPrivilegeEscalation: true.",
+         check_security_context, kyverno_security_context),
+    Rule("restrict-image-registries", 6, "Images from the tenant's Harbor project",
+         "restrict-image-registries: every image (containers[].image, initContainers[].image) must come from "
+         "{registry}/<tenant>/ (the namespace's {label} label).",
+         check_images, kyverno_images, context=tenant_context),
+    Rule("disallow-host-access", 7, "No host namespaces, hostPath or privileged",
+         "disallow-host-access: remove hostNetwork, hostPID, hostIPC, volumes[].hostPath and "
+         "securityContext.privileged from the pod template.",
+         check_host_access, kyverno_host_access),
+    Rule("require-sidecar-injection", 8, "Istio sidecar injection on",
+         "require-sidecar-injection: remove the sidecar.istio.io/inject annotation or label that switches "
+         "the Istio sidecar off from the pod template's metadata.",
+         check_sidecar_injection, kyverno_sidecar_injection),
+)
+PDB_RULE_ID = "require-pdb"
+RULE_IDS = tuple(r.id for r in POD_RULES) + (PDB_RULE_ID,)
+
+
+def rule_message(rule, params):
+    return rule.message.format(keys=", ".join(params.spread_keys()), registry=params.registry,
+                               label=params.tenant_label)
+
+
+def policy_name(rule_id):
+    return "openova-%s" % rule_id
+
+
+# ---------------------------------------------------------------- PDB rule
+def pdb_selects(pdb, namespace, labels):
+    """True when a PDB in ``namespace`` selects pods with ``labels`` (matchLabels only, like
+    Kyverno's label_match on spec.selector.matchLabels)."""
+    if (_get(pdb, "metadata", "namespace") or "default") != (namespace or "default"):
+        return False
+    match = _get(pdb, "spec", "selector", "matchLabels")
+    if not _truthy(match) or not isinstance(match, dict) or not isinstance(labels, dict):
+        return False
+    return all(labels.get(k) == v for k, v in match.items())
+
+
+def needs_pdb(obj):
+    """Deployments and StatefulSets with more than one replica (an absent replicas is 1)."""
+    if obj.get("kind") not in PDB_KINDS:
+        return False
+    replicas = _get(obj, "spec", "replicas")
+    if replicas is None:
+        return False
+    return isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > 1

@@ -1,0 +1,245 @@
+"""The guard-rail fixture corpus as data: compliant workloads of every pod kind, and
+variants that each break exactly ONE rule. `generate.py` writes them to fixtures/ and
+builds the Kyverno CLI suites whose expected results come from these labels alone."""
+
+import copy
+
+NAMESPACE = "acme-dev"
+TENANT = "acme"
+EXPECT = "guardrails.openova.io/expect"  # compliant | exempt | <rule id>
+REG = "harbor.openova.io/acme"
+
+
+def container(name, image=None, **extra):
+    c = {
+        "name": name,
+        "image": image or "%s/%s:1.0.0" % (REG, name),
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                      "limits": {"cpu": "500m", "memory": "512Mi"}},
+        "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
+        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True,
+                            "allowPrivilegeEscalation": False},
+    }
+    c.update(extra)
+    return c
+
+
+def init_container(name, **extra):
+    c = container(name, **extra)
+    del c["livenessProbe"], c["readinessProbe"]
+    return c
+
+
+SPREAD = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway"}]
+
+
+def pod_spec(containers, init=None, **extra):
+    spec = {"containers": containers, "topologySpreadConstraints": copy.deepcopy(SPREAD)}
+    if init:
+        spec["initContainers"] = init
+    spec.update(extra)
+    return spec
+
+
+def workload(kind, name, spec, expect="compliant", replicas=None, annotations=None, labels=None,
+             namespace=NAMESPACE):
+    """A pod object of ``kind`` around a pod spec, labelled with what it should break."""
+    pod_labels = {"app": name}
+    pod_labels.update(labels or {})
+    pod_meta = {"labels": pod_labels}
+    if annotations:
+        pod_meta["annotations"] = annotations
+    meta = {"name": name, "namespace": namespace, "annotations": {EXPECT: expect}}
+    if kind == "Pod":
+        meta["labels"] = pod_meta["labels"]
+        if annotations:
+            meta["annotations"].update(annotations)
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+    template = {"metadata": pod_meta, "spec": spec}
+    if kind in ("Job", "CronJob"):
+        spec.setdefault("restartPolicy", "Never")
+        job = {"template": template}
+        if kind == "Job":
+            return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": job}
+        return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+                "spec": {"schedule": "*/15 * * * *", "jobTemplate": {"spec": job}}}
+    body = {"selector": {"matchLabels": {"app": name}}, "template": template}
+    if kind in ("Deployment", "StatefulSet"):
+        body["replicas"] = 2 if replicas is None else replicas
+    if kind == "StatefulSet":
+        body["serviceName"] = name
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": body}
+
+
+def pdb(name, app, namespace=NAMESPACE):
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": app}}}}
+
+
+def with_pdb(obj):
+    """Deployments/StatefulSets with replicas > 1 ship their PDB in the same file."""
+    if obj["kind"] in ("Deployment", "StatefulSet") and (obj["spec"].get("replicas") or 1) > 1:
+        return [obj, pdb(obj["metadata"]["name"] + "-pdb", obj["metadata"]["name"])]
+    return [obj]
+
+
+def adr_example():
+    """The ADR-001 example Deployment, as written, plus the selector and pod labels that
+    apps/v1 requires and a PDB. It lacks allowPrivilegeEscalation, seccompProfile and the
+    capability drop; the platform's mutate policy adds those."""
+    c = container("my-service", image="%s/my-service:v1.0.0" % REG)
+    c["securityContext"] = {"runAsNonRoot": True, "readOnlyRootFilesystem": True}
+    obj = workload("Deployment", "my-service", {"containers": [c], "topologySpreadConstraints": copy.deepcopy(SPREAD)},
+                   replicas=2)
+    return [obj, pdb("my-service-pdb", "my-service")]
+
+
+def _mod(obj, fn):
+    fn(obj)
+    return obj
+
+
+def _c(spec, i=0, init=False):
+    return spec["initContainers" if init else "containers"][i]
+
+
+def fixtures():
+    """name -> list of documents (the first is the object under test)."""
+    C, I = container, init_container
+    f = {}
+
+    def add(name, *docs):
+        assert name not in f, name
+        f[name] = list(docs)
+
+    # ------------------------------------------------------------ compliant
+    add("adr-example", *adr_example())
+    add("deploy-compliant", *with_pdb(workload("Deployment", "deploy-compliant", pod_spec([C("app")]))))
+    add("deploy-single-replica", workload("Deployment", "deploy-single-replica", pod_spec([C("app")]), replicas=1))
+    add("deploy-init-sidecar", *with_pdb(workload(
+        "Deployment", "deploy-init-sidecar", pod_spec([C("app"), C("log-shipper")], init=[I("migrate")]))))
+    add("sts-compliant", *with_pdb(workload("StatefulSet", "sts-compliant", pod_spec([C("db")]), replicas=3)))
+    add("ds-compliant", workload("DaemonSet", "ds-compliant", pod_spec([C("agent")])))
+    add("job-compliant", workload("Job", "job-compliant", pod_spec([C("batch")], init=[I("fetch")])))
+    add("cronjob-compliant", workload("CronJob", "cronjob-compliant", pod_spec([C("report"), C("uploader")])))
+    add("pod-compliant", workload("Pod", "pod-compliant", pod_spec([C("app")])))
+    add("pod-level-nonroot", workload("Pod", "pod-level-nonroot", _mod(
+        pod_spec([C("app"), C("helper")], securityContext={"runAsNonRoot": True}),
+        lambda s: [c["securityContext"].pop("runAsNonRoot") for c in s["containers"]])))
+    add("pod-native-sidecar", workload("Pod", "pod-native-sidecar", pod_spec(
+        [C("app")], init=[I("proxy", restartPolicy="Always")])))
+    add("deploy-inject-true", *with_pdb(workload("Deployment", "deploy-inject-true", pod_spec([C("app")]),
+                                                 annotations={"sidecar.istio.io/inject": "true"})))
+    add("deploy-zero-cpu-request", *with_pdb(workload("Deployment", "deploy-zero-cpu-request", _mod(
+        pod_spec([C("app")]), lambda s: s["containers"][0]["resources"]["requests"].update(cpu=0)))))
+    add("platform-ns-exempt", workload("Deployment", "platform-ns-exempt", pod_spec([C("x", image="docker.io/x:1")]),
+                                       expect="exempt", replicas=1, namespace="istio-system"))
+
+    # ------------------------------------------------------------ require-requests-limits
+    r = "require-requests-limits"
+    add("deploy-no-cpu-limit", *with_pdb(workload("Deployment", "deploy-no-cpu-limit", _mod(
+        pod_spec([C("app")]), lambda s: s["containers"][0]["resources"]["limits"].pop("cpu")), expect=r)))
+    add("sts-init-no-memory-request", *with_pdb(workload("StatefulSet", "sts-init-no-memory-request", _mod(
+        pod_spec([C("db")], init=[I("init")]),
+        lambda s: s["initContainers"][0]["resources"]["requests"].pop("memory")), expect=r)))
+    add("cronjob-no-resources", workload("CronJob", "cronjob-no-resources", _mod(
+        pod_spec([C("report")]), lambda s: s["containers"][0].pop("resources")), expect=r))
+    add("pod-sidecar-no-limits", workload("Pod", "pod-sidecar-no-limits", _mod(
+        pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1]["resources"].pop("limits")), expect=r))
+    add("ds-no-requests", workload("DaemonSet", "ds-no-requests", _mod(
+        pod_spec([C("agent")]), lambda s: s["containers"][0]["resources"].pop("requests")), expect=r))
+
+    # ------------------------------------------------------------ require-probes
+    r = "require-probes"
+    add("deploy-sidecar-no-readiness", *with_pdb(workload("Deployment", "deploy-sidecar-no-readiness", _mod(
+        pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1].pop("readinessProbe")), expect=r)))
+    add("job-no-liveness", workload("Job", "job-no-liveness", _mod(
+        pod_spec([C("batch")]), lambda s: s["containers"][0].pop("livenessProbe")), expect=r))
+    add("ds-no-probes", workload("DaemonSet", "ds-no-probes", _mod(
+        pod_spec([C("agent")]), lambda s: [s["containers"][0].pop(k) for k in ("livenessProbe", "readinessProbe")]),
+        expect=r))
+    add("cronjob-no-readiness", workload("CronJob", "cronjob-no-readiness", _mod(
+        pod_spec([C("report"), C("uploader")]), lambda s: s["containers"][0].pop("readinessProbe")), expect=r))
+    add("pod-liveness-only", workload("Pod", "pod-liveness-only", _mod(
+        pod_spec([C("app")], init=[I("setup")]), lambda s: s["containers"][0].pop("readinessProbe")), expect=r))
+
+    # ------------------------------------------------------------ require-pdb
+    r = "require-pdb"
+    add("deploy-no-pdb", workload("Deployment", "deploy-no-pdb", pod_spec([C("app")]), replicas=3, expect=r))
+    add("sts-pdb-wrong-selector", workload("StatefulSet", "sts-pdb-wrong-selector", pod_spec([C("db")]),
+                                           replicas=2, expect=r), pdb("sts-pdb-wrong-selector-pdb", "something-else"))
+    add("deploy-sidecar-no-pdb", workload("Deployment", "deploy-sidecar-no-pdb",
+                                          pod_spec([C("app"), C("envoy")], init=[I("init")]), replicas=4, expect=r))
+
+    # ------------------------------------------------------------ require-topology-spread
+    r = "require-topology-spread"
+    add("deploy-no-spread", *with_pdb(workload("Deployment", "deploy-no-spread", _mod(
+        pod_spec([C("app")]), lambda s: s.pop("topologySpreadConstraints")), expect=r)))
+    add("pod-zone-spread-only", workload("Pod", "pod-zone-spread-only", _mod(
+        pod_spec([C("app")]), lambda s: s["topologySpreadConstraints"][0].update(
+            topologyKey="topology.kubernetes.io/zone")), expect=r))
+    add("job-no-spread", workload("Job", "job-no-spread", _mod(
+        pod_spec([C("batch")]), lambda s: s.pop("topologySpreadConstraints")), expect=r))
+    add("cronjob-empty-spread", workload("CronJob", "cronjob-empty-spread", _mod(
+        pod_spec([C("report")]), lambda s: s.update(topologySpreadConstraints=[])), expect=r))
+
+    # ------------------------------------------------------------ require-security-context
+    r = "require-security-context"
+    add("deploy-runasnonroot-false", *with_pdb(workload("Deployment", "deploy-runasnonroot-false", _mod(
+        pod_spec([C("app")]), lambda s: s["containers"][0]["securityContext"].update(runAsNonRoot=False)),
+        expect=r)))
+    add("pod-init-writable-root", workload("Pod", "pod-init-writable-root", _mod(
+        pod_spec([C("app")], init=[I("setup")]),
+        lambda s: s["initContainers"][0]["securityContext"].pop("readOnlyRootFilesystem")), expect=r))
+    add("sts-privilege-escalation", *with_pdb(workload("StatefulSet", "sts-privilege-escalation", _mod(
+        pod_spec([C("db")]), lambda s: s["containers"][0]["securityContext"].update(allowPrivilegeEscalation=True)),
+        expect=r)))
+    add("cronjob-no-runasnonroot", workload("CronJob", "cronjob-no-runasnonroot", _mod(
+        pod_spec([C("report")]), lambda s: s["containers"][0]["securityContext"].pop("runAsNonRoot")), expect=r))
+    add("deploy-pod-nonroot-container-false", *with_pdb(workload(
+        "Deployment", "deploy-pod-nonroot-container-false", _mod(
+            pod_spec([C("app"), C("sidecar")], securityContext={"runAsNonRoot": True}),
+            lambda s: s["containers"][1]["securityContext"].update(runAsNonRoot=False)), expect=r)))
+    add("job-no-security-context", workload("Job", "job-no-security-context", _mod(
+        pod_spec([C("batch")]), lambda s: s["containers"][0].pop("securityContext")), expect=r))
+
+    # ------------------------------------------------------------ restrict-image-registries
+    r = "restrict-image-registries"
+    add("deploy-dockerhub-image", *with_pdb(workload("Deployment", "deploy-dockerhub-image", pod_spec(
+        [C("app", image="docker.io/library/nginx:1.27")]), expect=r)))
+    add("sts-init-other-tenant", *with_pdb(workload("StatefulSet", "sts-init-other-tenant", pod_spec(
+        [C("db")], init=[I("init", image="harbor.openova.io/other/init:1")]), expect=r)))
+    add("cronjob-bare-image", workload("CronJob", "cronjob-bare-image", pod_spec([C("report", image="busybox")]),
+                                       expect=r))
+    add("pod-sidecar-ghcr", workload("Pod", "pod-sidecar-ghcr", pod_spec(
+        [C("app"), C("sidecar", image="ghcr.io/acme/sidecar:1")]), expect=r))
+    add("ds-prefix-lookalike", workload("DaemonSet", "ds-prefix-lookalike", pod_spec(
+        [C("agent", image="harbor.openova.io/acme-evil/agent:1")]), expect=r))
+
+    # ------------------------------------------------------------ disallow-host-access
+    r = "disallow-host-access"
+    add("deploy-host-network", *with_pdb(workload("Deployment", "deploy-host-network",
+                                                  pod_spec([C("app")], hostNetwork=True), expect=r)))
+    add("pod-hostpath", workload("Pod", "pod-hostpath", pod_spec(
+        [C("app")], volumes=[{"name": "host", "hostPath": {"path": "/var/run"}}]), expect=r))
+    add("ds-host-pid", workload("DaemonSet", "ds-host-pid", pod_spec([C("agent")], hostPID=True), expect=r))
+    add("job-privileged", workload("Job", "job-privileged", _mod(
+        pod_spec([C("batch")]), lambda s: s["containers"][0]["securityContext"].update(
+            privileged=True) or s["containers"][0]["securityContext"].pop("allowPrivilegeEscalation")), expect=r))
+    add("cronjob-init-privileged", workload("CronJob", "cronjob-init-privileged", _mod(
+        pod_spec([C("report")], init=[I("sysctl")]), lambda s: s["initContainers"][0]["securityContext"].update(
+            privileged=True) or s["initContainers"][0]["securityContext"].pop("allowPrivilegeEscalation")), expect=r))
+
+    # ------------------------------------------------------------ require-sidecar-injection
+    r = "require-sidecar-injection"
+    add("deploy-inject-false", *with_pdb(workload("Deployment", "deploy-inject-false", pod_spec([C("app")]),
+                                                  annotations={"sidecar.istio.io/inject": "false"}, expect=r)))
+    add("pod-inject-label-false", workload("Pod", "pod-inject-label-false", pod_spec([C("app")]),
+                                           labels={"sidecar.istio.io/inject": "false"}, expect=r))
+    add("cronjob-inject-no", workload("CronJob", "cronjob-inject-no", pod_spec([C("report")]),
+                                      annotations={"sidecar.istio.io/inject": "no"}, expect=r))
+    add("sts-inject-false", *with_pdb(workload("StatefulSet", "sts-inject-false", pod_spec([C("db")]),
+                                               annotations={"sidecar.istio.io/inject": "False"}, expect=r)))
+    return f

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Write the guard-rail fixture corpus and the Kyverno CLI suites.
+
+    python3 tests/kyverno/generate.py          # (re)write fixtures/ and the suites
+    python3 tests/kyverno/generate.py --check  # exit 1 when a committed file drifted
+
+The policies come from the collection's renderer; the expected results come only from
+each fixture's label (annotation guardrails.openova.io/expect), never from workload_check.
+The suites are self-contained, so `kyverno test tests/kyverno` needs no set-up step."""
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+COLLECTIONS = REPO / ".cache" / "collections"
+link = COLLECTIONS / "ansible_collections" / "openova" / "platform"
+if not link.exists():
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(REPO)
+sys.path.insert(0, str(COLLECTIONS))
+
+import corpus  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import render_policies  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (  # noqa: E402
+    PDB_RULE_ID, POD_RULES, Params, needs_pdb, policy_name,
+)
+
+SUITES = {"validate-pdb": "validate", "generate-pdb": "generate"}
+
+
+def dump(docs):
+    return yaml.safe_dump_all(docs, sort_keys=False, width=120, default_flow_style=False)
+
+
+def rule_name(rule_id, kind):
+    if kind == "Pod":
+        return rule_id
+    return ("autogen-cronjob-%s" if kind == "CronJob" else "autogen-%s") % rule_id
+
+
+def expected(fixtures, pdb_mode):
+    """[(policy, rule, kind, result, resource name)] from the fixture labels."""
+    out = []
+    for name, docs in fixtures.items():
+        obj = docs[0]
+        expect = obj["metadata"]["annotations"][corpus.EXPECT]
+        if expect == "exempt":
+            continue  # not matched at all: Kyverno reports nothing for it
+        kind = obj["kind"]
+        for rule in POD_RULES:
+            out.append((policy_name(rule.id), rule_name(rule.id, kind), kind,
+                        "fail" if expect == rule.id else "pass", name))
+        if kind in ("Deployment", "StatefulSet"):
+            if not needs_pdb(obj):
+                result = "skip"
+            elif pdb_mode == "validate":
+                result = "fail" if expect == PDB_RULE_ID else "pass"
+            else:
+                result = "pass" if expect == PDB_RULE_ID else "skip"
+            out.append((policy_name(PDB_RULE_ID), PDB_RULE_ID, kind, result, name))
+    return out
+
+
+def test_doc(fixtures, pdb_mode):
+    groups = {}
+    for policy, rule, kind, result, name in expected(fixtures, pdb_mode):
+        groups.setdefault((policy, rule, kind, result), []).append(name)
+    results = [{"policy": p, "rule": r, "kind": k, "result": res, "resources": sorted(names)}
+               for (p, r, k, res), names in sorted(groups.items())]
+    pdbs = [d for docs in fixtures.values() for d in docs[1:] if d["kind"] == "PodDisruptionBudget"]
+    namespace = {"apiVersion": "v1", "kind": "Namespace",
+                 "metadata": {"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}}
+    return {
+        "apiVersion": "cli.kyverno.io/v1alpha1",
+        "kind": "Test",
+        "metadata": {"name": "openova-guardrails-%s-pdb" % pdb_mode},
+        "policies": ["policies.yaml"],
+        "resources": ["../fixtures/%s.yaml" % n for n in sorted(fixtures)],
+        "values": {"namespaceSelector": [{"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}]},
+        "apiCallResponses": [
+            {"urlPath": "/api/v1/namespaces/%s" % corpus.NAMESPACE, "response": {"body": namespace}},
+            {"urlPath": "/apis/policy/v1/namespaces/%s/poddisruptionbudgets" % corpus.NAMESPACE,
+             "response": {"body": {"apiVersion": "policy/v1", "kind": "PodDisruptionBudgetList", "items": pdbs}}},
+        ],
+        "results": results,
+    }
+
+
+def outputs():
+    """relative path -> file text, for everything this script owns."""
+    fixtures = corpus.fixtures()
+    files = {"fixtures/%s.yaml" % name: dump(docs) for name, docs in fixtures.items()}
+    for suite, mode in SUITES.items():
+        files["%s/policies.yaml" % suite] = dump([p for p in render_policies(Params(pdb_mode=mode))
+                                                  if p["kind"] == "ClusterPolicy"])
+        files["%s/kyverno-test.yaml" % suite] = dump([test_doc(fixtures, mode)])
+    return files
+
+
+def main(argv):
+    check = "--check" in argv
+    drift = []
+    wanted = outputs()
+    for rel, text in sorted(wanted.items()):
+        path = HERE / rel
+        current = path.read_text() if path.exists() else None
+        if current != text:
+            drift.append(rel)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+    stale = sorted(str(p.relative_to(HERE)) for p in (HERE / "fixtures").glob("*.yaml")
+                   if str(p.relative_to(HERE)) not in wanted) if (HERE / "fixtures").exists() else []
+    for rel in stale:
+        drift.append(rel + " (stale)")
+        if not check:
+            os.remove(str(HERE / rel))
+    if drift:
+        print(("drifted: " if check else "wrote: ") + ", ".join(drift))
+    return 1 if check and drift else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
