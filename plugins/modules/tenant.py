@@ -48,6 +48,9 @@ attributes:
   diff_mode:
     support: full
     details: Before and after of every object that changes, with Secret values hidden.
+  platform:
+    support: full
+    platforms: posix
 options:
   state:
     description:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure test of whether a live object already is what we would apply, so that
 the write can be skipped. Skipping matters: a no-op re-run then costs only the
 labelled lists, and some CRDs (Redpanda User, whose status has schema defaults)
