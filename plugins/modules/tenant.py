@@ -91,9 +91,9 @@ options:
           admin:
             description:
             - Groups bound to ClusterRole C(openova-tenant-admin) in every namespace of the tenant. At least one
-              is required.
+              is required with O(state=present).
             type: list
-            required: true
+            default: []
             elements: str
           developer:
             description:

@@ -26,6 +26,13 @@ TENANT_NAME_MAX = 40
 _TYPES = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict}
 
 
+def _fallback(opt):
+    """The default of a rejected value, so that later rules still have data to check."""
+    if opt["type"] == "dict" and "options" in opt:
+        return normalize({}, opt["options"], "", [])
+    return copy.deepcopy(opt.get("default"))
+
+
 def normalize(value, options, path, problems):
     """A copy of ``value`` (a dict) with defaults filled and every key checked
     against ``options`` (schema form). Unknown keys, wrong types, missing
@@ -56,9 +63,11 @@ def normalize(value, options, path, problems):
             given = int(given)
         if not isinstance(given, expected) or (expected is int and isinstance(given, bool)):
             problems.append((field, "must be of type %s, got %r" % (opt["type"], given)))
+            out[key] = _fallback(opt)
             continue
         if "choices" in opt and given not in opt["choices"]:
             problems.append((field, "%r is not one of %s" % (given, ", ".join(opt["choices"]))))
+            out[key] = _fallback(opt)
             continue
         if opt["type"] == "dict" and "options" in opt:
             given = normalize(given, opt["options"], field, problems)
