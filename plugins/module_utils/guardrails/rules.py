@@ -54,12 +54,14 @@ class Params:
         self.tenant = tenant
         self.registry = (registry or DEFAULT_REGISTRY).rstrip("/")
         self.tenant_label = tenant_label or TENANT_LABEL
-        self.platform_namespaces = tuple(platform_namespaces or ())
-        self.action = action
-        self.pdb_mode = pdb_mode
+        # None means "the default"; an empty list means "none".
+        self.platform_namespaces = tuple(DEFAULT_PLATFORM_NAMESPACES if platform_namespaces is None
+                                         else platform_namespaces)
+        self.action = action or "Enforce"
+        self.pdb_mode = pdb_mode or "generate"
         self.zone_spread = bool(zone_spread)
-        self.probe_exempt = tuple(probe_exempt or ())
-        self.extra_images = tuple(extra_images or ())
+        self.probe_exempt = tuple(DEFAULT_PROBE_EXEMPT if probe_exempt is None else probe_exempt)
+        self.extra_images = tuple(DEFAULT_EXTRA_IMAGES if extra_images is None else extra_images)
 
     def spread_keys(self):
         return [HOSTNAME_KEY, ZONE_KEY] if self.zone_spread else [HOSTNAME_KEY]

@@ -1,0 +1,130 @@
+"""Table-driven cases for each rule's offline check (plugins/module_utils/guardrails/rules.py)."""
+
+import copy
+
+import pytest
+
+from ansible_collections.openova.platform.plugins.module_utils.guardrails import rules
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import Params
+
+
+def c(name="app", **over):
+    base = {
+        "name": name, "image": "harbor.openova.io/acme/%s:1" % name,
+        "resources": {"requests": {"cpu": "1", "memory": "1Mi"}, "limits": {"cpu": "1", "memory": "1Mi"}},
+        "livenessProbe": {"exec": {"command": ["true"]}}, "readinessProbe": {"exec": {"command": ["true"]}},
+        "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
+    }
+    base.update(over)
+    return base
+
+
+def spec(*containers, **extra):
+    out = {"containers": list(containers) or [c()],
+           "topologySpreadConstraints": [{"topologyKey": "kubernetes.io/hostname", "maxSkew": 1}]}
+    out.update(extra)
+    return out
+
+
+P = Params(tenant="acme")
+
+CASES = [
+    # (rule check, pod spec, pod metadata, params, expected violation paths)
+    ("check_requests_limits", spec(), {}, P, []),
+    ("check_requests_limits", spec(c(resources={"requests": {"cpu": "1", "memory": "1Mi"}})), {}, P,
+     ["spec.containers[0].resources"]),
+    ("check_requests_limits", spec(c(), initContainers=[c("init", resources={})]), {}, P,
+     ["spec.initContainers[0].resources"]),
+    ("check_requests_limits", spec(c(resources={"requests": {"cpu": 0, "memory": "1Mi"},
+                                                "limits": {"cpu": "1", "memory": "1Mi"}})), {}, P, []),
+    ("check_requests_limits", spec(c(resources={"requests": {"cpu": "", "memory": "1Mi"},
+                                                "limits": {"cpu": "1", "memory": "1Mi"}})), {}, P,
+     ["spec.containers[0].resources"]),
+    ("check_probes", spec(c(), c("side", readinessProbe=None)), {}, P, ["spec.containers[1].readinessProbe"]),
+    ("check_probes", spec(c(livenessProbe={})), {}, P, ["spec.containers[0].livenessProbe"]),
+    ("check_probes", spec(c(), c("istio-proxy", livenessProbe=None)), {}, P, []),
+    ("check_probes", spec(c(), initContainers=[c("init", livenessProbe=None, readinessProbe=None)]), {}, P, []),
+    ("check_topology_spread", spec(topologySpreadConstraints=None), {}, P, ["spec.topologySpreadConstraints"]),
+    ("check_topology_spread", spec(), {}, Params(tenant="acme", zone_spread=True), ["spec.topologySpreadConstraints"]),
+    ("check_topology_spread", spec(topologySpreadConstraints=[{"topologyKey": "kubernetes.io/hostname"},
+                                                              {"topologyKey": "topology.kubernetes.io/zone"}]),
+     {}, Params(tenant="acme", zone_spread=True), []),
+    ("check_security_context", spec(), {}, P, []),
+    ("check_security_context", spec(c(securityContext={"readOnlyRootFilesystem": True}),
+                                    securityContext={"runAsNonRoot": True}), {}, P, []),
+    ("check_security_context", spec(c(securityContext={"readOnlyRootFilesystem": True, "runAsNonRoot": False}),
+                                    securityContext={"runAsNonRoot": True}), {}, P,
+     ["spec.containers[0].securityContext.runAsNonRoot"]),
+    ("check_security_context", spec(c(securityContext={"runAsNonRoot": True})), {}, P,
+     ["spec.containers[0].securityContext.readOnlyRootFilesystem"]),
+    ("check_security_context", spec(c(securityContext={"runAsNonRoot": True, "readOnlyRootFilesystem": True,
+                                                       "allowPrivilegeEscalation": True})), {}, P,
+     ["spec.containers[0].securityContext.allowPrivilegeEscalation"]),
+    ("check_images", spec(c(image="harbor.openova.io/acme/x@sha256:abc")), {}, P, []),
+    ("check_images", spec(c(image="harbor.openova.io/acmex/x:1")), {}, P, ["spec.containers[0].image"]),
+    ("check_images", spec(c(image="nginx")), {}, P, ["spec.containers[0].image"]),
+    ("check_images", spec(c(image=None)), {}, P, ["spec.containers[0].image"]),
+    ("check_images", spec(c(), c("istio-proxy", image="docker.io/istio/proxyv2:1.28.0")), {}, P, []),
+    ("check_images", spec(c(image="registry.example/acme/x:1")), {}, Params(tenant="acme", registry="registry.example"),
+     []),
+    ("check_host_access", spec(hostNetwork=True, hostPID=True), {}, P, ["spec.hostNetwork", "spec.hostPID"]),
+    ("check_host_access", spec(volumes=[{"name": "a", "emptyDir": {}}, {"name": "h", "hostPath": {"path": "/"}}]),
+     {}, P, ["spec.volumes[1].hostPath"]),
+    ("check_host_access", spec(c(securityContext={"privileged": True})), {}, P,
+     ["spec.containers[0].securityContext.privileged"]),
+    ("check_host_access", spec(hostNetwork=False), {}, P, []),
+    ("check_sidecar_injection", spec(), {"annotations": {"sidecar.istio.io/inject": "false"}}, P,
+     ["metadata.annotations[sidecar.istio.io/inject]"]),
+    ("check_sidecar_injection", spec(), {"labels": {"sidecar.istio.io/inject": "Off"}}, P,
+     ["metadata.labels[sidecar.istio.io/inject]"]),
+    ("check_sidecar_injection", spec(), {"annotations": {"sidecar.istio.io/inject": "TRUE"}}, P, []),
+    ("check_sidecar_injection", spec(), {"annotations": {"sidecar.istio.io/inject": ""}}, P, []),
+]
+
+
+@pytest.mark.parametrize("check, pod_spec, meta, params, paths", CASES)
+def test_rule_checks(check, pod_spec, meta, params, paths):
+    found = getattr(rules, check)(copy.deepcopy(pod_spec), meta, "spec", params, params.tenant)
+    assert [p for p, _ in found] == paths
+    assert all(m for _, m in found)
+
+
+def test_template_paths_use_the_prefix():
+    found = rules.check_sidecar_injection({}, {"annotations": {"sidecar.istio.io/inject": "false"}},
+                                          "spec.jobTemplate.spec.template.spec", P, "acme")
+    assert found[0][0] == "spec.jobTemplate.spec.template.metadata.annotations[sidecar.istio.io/inject]"
+
+
+@pytest.mark.parametrize("pattern, value, ok", [
+    ("harbor.openova.io/acme/*", "harbor.openova.io/acme/a/b:1", True),
+    ("harbor.openova.io/acme/*", "harbor.openova.io/acme", False),
+    ("a?c", "abc", True),
+    ("a.c", "abc", False),
+])
+def test_wildcard(pattern, value, ok):
+    assert rules.wildcard_match(pattern, value) is ok
+
+
+@pytest.mark.parametrize("obj, needed", [
+    ({"kind": "Deployment", "spec": {"replicas": 2}}, True),
+    ({"kind": "Deployment", "spec": {}}, False),
+    ({"kind": "StatefulSet", "spec": {"replicas": 1}}, False),
+    ({"kind": "DaemonSet", "spec": {"replicas": 5}}, False),
+    ({"kind": "Deployment", "spec": {"replicas": "3"}}, False),
+])
+def test_needs_pdb(obj, needed):
+    assert rules.needs_pdb(obj) is needed
+
+
+def test_pdb_selects_same_namespace_and_subset_only():
+    pdb = {"metadata": {"namespace": "a"}, "spec": {"selector": {"matchLabels": {"app": "x"}}}}
+    assert rules.pdb_selects(pdb, "a", {"app": "x", "tier": "web"})
+    assert not rules.pdb_selects(pdb, "b", {"app": "x"})
+    assert not rules.pdb_selects(pdb, "a", {"app": "y"})
+    empty = {"metadata": {"namespace": "a"}, "spec": {"selector": {"matchLabels": {}}}}
+    assert not rules.pdb_selects(empty, "a", {"app": "x"})
+
+
+def test_rule_ids_are_unique_and_numbered_like_the_issue():
+    assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 8
+    assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8]
