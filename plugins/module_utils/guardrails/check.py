@@ -205,6 +205,9 @@ def check_objects(objects, params):
         if not isinstance(kind, str) or not kind:
             skipped.append(dict(where, reason="no kind", **desc))
             continue
+        if kind == "PodDisruptionBudget":
+            skipped.append(dict(where, reason="PodDisruptionBudget: used by require-pdb, not checked itself", **desc))
+            continue
         if kind not in POD_KINDS:
             skipped.append(dict(where, reason="%s does not run pods; not checked" % kind, **desc))
             continue
@@ -254,6 +257,11 @@ def run_workload_check(params, check_mode=False, diff=False, client=None):
         problems.append(("src", "give src (a file or directory) or definitions (inline objects)"))
     if not params.get("tenant"):
         problems.append(("tenant", "the tenant name is required; images must come from <registry>/<tenant>/"))
+    sources = params.get("src") or []
+    for path in [sources] if isinstance(sources, str) else sources:
+        if not os.path.exists(path):
+            problems.append(("src", "%r does not exist (relative paths are relative to the module's working "
+                             "directory; give an absolute path)" % path))
     if problems:
         raise SpecError(problems, subject="workload_check")
     objects, unreadable = load(params.get("src"), params.get("definitions"),

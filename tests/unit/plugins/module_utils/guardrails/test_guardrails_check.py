@@ -141,12 +141,17 @@ def test_broken_pod_spec_fails_cleanly():
     assert run(definitions=[obj], report_only=True)["summary"]["objects"] == 1
 
 
-def test_huge_file_and_missing_path_are_reported(tmp_path):
+def test_huge_file_is_skipped_with_a_reason(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("a: " + "x" * 2048 + "\n")
-    result = run(src=[str(big), str(tmp_path / "nope.yaml")], max_bytes=1024)
-    reasons = [s["reason"] for s in result["skipped"]]
-    assert reasons[0].startswith("file is") and reasons[1] == "no such file or directory"
+    result = run(src=[str(big)], max_bytes=1024)
+    assert result["skipped"][0]["reason"].startswith("file is")
+
+
+def test_a_missing_src_fails_before_checking(tmp_path):
+    with pytest.raises(SpecError) as err:
+        run(src=[str(tmp_path / "nope.yaml")])
+    assert "does not exist" in err.value.msg
 
 
 def test_platform_namespace_is_exempt():

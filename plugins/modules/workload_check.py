@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: workload_check
+short_description: Check tenant workload manifests offline against the platform's guard rails
+version_added: 0.1.0
+description:
+  - Reads Kubernetes manifests (YAML files, a directory of them, rendered Helm output, or inline objects) and
+    judges every pod object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+    CronJob) against the tenant workload rules that the platform's Kyverno ClusterPolicies enforce
+    (M(openova.platform.guardrail_policies)). Both come from one rule table, so the verdicts are the same.
+  - "The rules: C(require-requests-limits), C(require-probes), C(require-pdb), C(require-topology-spread),
+    C(require-security-context), C(restrict-image-registries), C(disallow-host-access),
+    C(require-sidecar-injection)."
+  - Before judging, it applies the defaults the platform's mutate policy adds at admission (pod
+    C(seccompProfile) RuntimeDefault; per container C(allowPrivilegeEscalation=false) and C(capabilities.drop=[ALL])
+    where unset) and reports them in RV(defaults_applied).
+  - Returns one finding per object and rule, with the offending field's path. Fails the task when any rule
+    fails, unless O(report_only=true).
+  - Never talks to the API server and never writes. Malformed YAML, unreadable or oversized files, objects
+    without a kind and objects that run no pods are listed in RV(skipped) with a reason.
+author:
+  - OpenOva platform team (@openova)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads files, so check mode gives the same result.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  src:
+    description:
+      - Files or directories of manifests. Directories are read recursively (C(*.yaml), C(*.yml), C(*.json)).
+      - Multi-document YAML, C(List) kinds and rendered Helm output (C(helm template)) are understood.
+      - At least one of O(src) and O(definitions) is required.
+    type: list
+    elements: path
+  definitions:
+    description:
+      - Inline objects, each a dict or a YAML string (which may hold several documents).
+    type: list
+    elements: raw
+  tenant:
+    description:
+      - The tenant that will run the workloads. Images must come from O(registry)/O(tenant)/.
+    type: str
+    required: true
+  registry:
+    description:
+      - The Harbor host. Images must match C(<registry>/<tenant>/*).
+    type: str
+    default: harbor.openova.io
+  tenant_label:
+    description:
+      - The namespace label that marks tenant namespaces. Only used to match the installed policies; offline, every
+        object outside O(platform_namespaces) is treated as the tenant's.
+    type: str
+    default: openova.io/tenant
+  platform_namespaces:
+    description:
+      - Namespaces exempt from the rules. Objects in them are skipped.
+      - Defaults to the platform's own namespaces (C(kube-system), C(kyverno), C(istio-system), ...).
+    type: list
+    elements: str
+  zone_spread:
+    description:
+      - Also require a C(topologySpreadConstraints) entry over C(topology.kubernetes.io/zone).
+    type: bool
+    default: false
+  pdb_mode:
+    description:
+      - V(generate) (the default) mirrors the cluster generating a PodDisruptionBudget when none selects a
+        Deployment's or StatefulSet's pods; the rule then passes.
+      - V(validate) (strict) requires such a PDB among the checked manifests (same namespace, its
+        C(spec.selector.matchLabels) a subset of the pod template's labels).
+    type: str
+    default: generate
+    choices: [generate, validate]
+  probe_exempt_containers:
+    description:
+      - Container names exempt from the probe rule. Defaults to V(istio-proxy), the mesh sidecar injected at admission.
+    type: list
+    elements: str
+  extra_images:
+    description:
+      - Image patterns (C(*) wildcard) allowed besides the tenant's project. Defaults to the Istio proxy images that the
+        mesh injects.
+    type: list
+    elements: str
+  report_only:
+    description:
+      - Report failures without failing the task.
+    type: bool
+    default: false
+  max_bytes:
+    description:
+      - Files larger than this are skipped with a reason.
+    type: int
+    default: 16777216
+notes:
+  - Use the same O(registry), O(pdb_mode), O(zone_spread) and O(platform_namespaces) as the installed policies.
+"""
+
+EXAMPLES = r"""
+- name: Check a service's rendered chart before deploying it
+  openova.platform.workload_check:
+    src: "{{ playbook_dir }}/rendered/my-service"
+    tenant: acme
+  register: check
+
+- name: Check inline objects and only report
+  openova.platform.workload_check:
+    definitions:
+      - "{{ lookup('ansible.builtin.file', 'deployment.yaml') | from_yaml }}"
+    tenant: acme
+    pdb_mode: validate
+    report_only: true
+  register: check
+
+- name: Show what to fix
+  ansible.builtin.debug:
+    msg: "{{ check.findings | selectattr('result', 'equalto', 'fail') | map(attribute='message') | list }}"
+"""
+
+RETURN = r"""
+findings:
+  description: One finding per checked object and rule.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source: {description: The file (or C(definitions[i])) the object came from., type: str}
+    document: {description: The document's index in that file., type: int}
+    kind: {description: The object's kind., type: str}
+    name: {description: The object's name., type: str}
+    namespace: {description: The object's namespace, if set., type: str}
+    rule: {description: The rule id., type: str, sample: require-probes}
+    result: {description: V(pass), V(fail) or V(skip) (the rule does not apply)., type: str}
+    message: {description: What the rule requires and what to fix., type: str}
+    path:
+      description: The first offending field, or null.
+      type: str
+      sample: spec.template.spec.containers[1].readinessProbe
+    violations: {description: Every offending field with its message., type: list, elements: dict}
+  sample:
+    - {kind: Deployment, name: web, namespace: acme-dev, rule: require-probes, result: fail,
+       path: "spec.template.spec.containers[1].readinessProbe",
+       message: "require-probes: set livenessProbe and readinessProbe on every container ..."}
+skipped:
+  description: Files and objects that were not checked, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{source: out.yaml, document: 0, kind: ConfigMap, name: cfg, reason: "ConfigMap does not run pods; not checked"}]
+defaults_applied:
+  description: Per object, the fields the platform's mutate policy will set at admission.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts.
+  returned: always
+  type: dict
+  sample: {objects: 3, passed: 2, failed: 1, skipped: 1, findings_failed: 1,
+           by_rule: {require-probes: {pass: 2, fail: 1, skip: 0}}}
+msg:
+  description: One line summing up the check, naming the first failures.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.openova.platform.plugins.module_utils.argspec import spec
+from ansible_collections.openova.platform.plugins.module_utils.common import run_module
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.args import RULE_ARGS
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import run_workload_check
+
+
+def main():
+    run_module(
+        spec(RULE_ARGS,
+             src=dict(type="list", elements="path"),
+             definitions=dict(type="list", elements="raw"),
+             tenant=dict(type="str", required=True),
+             report_only=dict(type="bool", default=False),
+             max_bytes=dict(type="int", default=16777216)),
+        run_workload_check, needs_client=False,
+        required_one_of=[("src", "definitions")])
+
+
+if __name__ == "__main__":
+    main()
