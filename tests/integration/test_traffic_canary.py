@@ -89,7 +89,7 @@ def test_rollout_goes_10_50_100_and_rollback_returns_to_100_0(kubeconfig, engine
     watcher = Watcher(engine, tenant_ns)
     watcher.start()
     try:
-        _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"service": service, "canary_pause_seconds": 2})
+        _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_pause_seconds": 2})
     finally:
         time.sleep(0.2)
         watcher.stop.set()
@@ -99,19 +99,19 @@ def test_rollout_goes_10_50_100_and_rollback_returns_to_100_0(kubeconfig, engine
     assert task_results(out, "Set the canary weight") == [(True, False)] * 3
     assert len(task_results(out, "Check that the canary's pods are available")) == 3
 
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"service": service, "canary_rollback": True})
+    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_rollback": True})
     assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))
     assert task_results(out, "Set the canary weight") == [(True, False)]
     version = engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"]
 
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"service": service, "canary_rollback": True})
+    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_rollback": True})
     assert task_results(out, "Set the canary weight") == [(False, False)]
     assert engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"] == version
 
 
 def test_check_mode_writes_nothing(kubeconfig, engine, tenant_ns, service):
     version = engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"]
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"service": service, "canary_pause_seconds": 0},
+    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_pause_seconds": 0},
                              check=True)
     assert task_results(out, "Set the canary weight") == [(True, False)] * 3
     assert engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"] == version
@@ -120,7 +120,7 @@ def test_check_mode_writes_nothing(kubeconfig, engine, tenant_ns, service):
 
 def test_failed_check_rolls_back(kubeconfig, engine, tenant_ns, service):
     rc, out, stdout = run_playbook(CANARY, kubeconfig, expect_rc=None, extra_vars={
-        "service": service, "canary_pause_seconds": 0, "canary_check_url": "http://127.0.0.1:9/health",
+        "openova_domain": "openova.io", "service": service, "canary_pause_seconds": 0, "canary_check_url": "http://127.0.0.1:9/health",
         "canary_check_retries": 0, "canary_check_delay": 0})
     assert rc != 0
     assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))
