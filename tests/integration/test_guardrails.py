@@ -48,19 +48,19 @@ def clean(client, engine):
 def test_policies_install_idempotently_and_switch_modes(client, engine, clean):
     dry = run_guardrail_policies({"state": "present"}, check_mode=True, diff=True, client=client)
     assert not dry.get("failed"), dry.get("msg")
-    assert dry["changed"] and dry["summary"]["created"] == 10
+    assert dry["changed"] and dry["summary"]["created"] == 11
     assert owned(engine) == []  # check mode wrote nothing
 
     first = run_guardrail_policies({"state": "present"}, diff=True, client=client)
     assert not first.get("failed"), first.get("msg")
-    assert first["summary"]["created"] == 10 and len(first["diff"]) == 10
-    assert len(owned(engine)) == 10
+    assert first["summary"]["created"] == 11 and len(first["diff"]) == 11
+    assert len(owned(engine)) == 11
     live = engine.get(KYVERNO, "ClusterPolicy", "openova-require-probes")
     assert live["spec"]["rules"][0]["validate"]["failureAction"] == "Enforce"
     rv = live["metadata"]["resourceVersion"]
 
     again = run_guardrail_policies({"state": "present"}, diff=True, client=client)
-    assert not again["changed"] and again["summary"]["unchanged"] == 10 and again["diff"] == []
+    assert not again["changed"] and again["summary"]["unchanged"] == 11 and again["diff"] == []
     assert engine.get(KYVERNO, "ClusterPolicy", "openova-require-probes")["metadata"]["resourceVersion"] == rv
 
     strict = run_guardrail_policies({"state": "present", "pdb_mode": "validate", "validation_failure_action": "Audit"},
@@ -71,9 +71,9 @@ def test_policies_install_idempotently_and_switch_modes(client, engine, clean):
     assert live["spec"]["rules"][0]["validate"]["failureAction"] == "Audit"
 
     gone_dry = run_guardrail_policies({"state": "absent"}, check_mode=True, client=client)
-    assert gone_dry["changed"] and len(owned(engine)) == 9
+    assert gone_dry["changed"] and len(owned(engine)) == 10
     gone = run_guardrail_policies({"state": "absent"}, client=client)
-    assert gone["summary"]["deleted"] == 9 and owned(engine) == []
+    assert gone["summary"]["deleted"] == 10 and owned(engine) == []
 
 
 def test_schema_rejects_a_broken_policy_in_check_mode(client, engine):

@@ -242,4 +242,29 @@ def fixtures():
                                       annotations={"sidecar.istio.io/inject": "no"}, expect=r))
     add("sts-inject-false", *with_pdb(workload("StatefulSet", "sts-inject-false", pod_spec([C("db")]),
                                                annotations={"sidecar.istio.io/inject": "False"}, expect=r)))
+
+    # ------------------------------------------------------------ pod-security-restricted (PSA, after defaults)
+    r = "pod-security-restricted"
+    add("deploy-cap-sys-admin", *with_pdb(workload("Deployment", "deploy-cap-sys-admin", _mod(
+        pod_spec([C("app")]), lambda s: s["containers"][0]["securityContext"].update(
+            capabilities={"add": ["SYS_ADMIN"]})), expect=r)))
+    add("pod-seccomp-unconfined", workload("Pod", "pod-seccomp-unconfined", _mod(
+        pod_spec([C("app"), C("helper")]), lambda s: s["containers"][1]["securityContext"].update(
+            seccompProfile={"type": "Unconfined"})), expect=r))
+    add("job-run-as-root-user", workload("Job", "job-run-as-root-user", pod_spec(
+        [C("batch")], securityContext={"runAsUser": 0}), expect=r))
+    add("pod-container-run-as-root-user", workload("Pod", "pod-container-run-as-root-user", _mod(
+        pod_spec([C("app")]), lambda s: s["containers"][0]["securityContext"].update(runAsUser=0)), expect=r))
+    add("ds-host-port", workload("DaemonSet", "ds-host-port", _mod(
+        pod_spec([C("agent")]), lambda s: s["containers"][0].update(
+            ports=[{"containerPort": 8080}, {"containerPort": 9100, "hostPort": 9100}])), expect=r))
+    add("sts-nfs-volume", *with_pdb(workload("StatefulSet", "sts-nfs-volume", pod_spec(
+        [C("db")], volumes=[{"name": "tmp", "emptyDir": {}}, {"name": "data", "nfs": {"server": "nfs", "path": "/"}}]),
+        expect=r)))
+    add("cronjob-drop-net-raw-only", workload("CronJob", "cronjob-drop-net-raw-only", _mod(
+        pod_spec([C("report")], init=[I("prepare")]), lambda s: s["initContainers"][0]["securityContext"].update(
+            capabilities={"drop": ["NET_RAW"]})), expect=r))
+    add("pod-cap-net-bind-ok", workload("Pod", "pod-cap-net-bind-ok", _mod(
+        pod_spec([C("app")], volumes=[{"name": "cache", "emptyDir": {}}, {"name": "cfg", "configMap": {"name": "x"}}]),
+        lambda s: s["containers"][0]["securityContext"].update(capabilities={"add": ["NET_BIND_SERVICE"]}))))
     return f

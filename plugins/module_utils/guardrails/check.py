@@ -121,10 +121,15 @@ def apply_defaults(pod_spec, prefix):
                 csc = c["securityContext"] = {}
             if not isinstance(csc, dict):
                 continue
-            for key, value in (("allowPrivilegeEscalation", False), ("capabilities", {"drop": ["ALL"]})):
-                if key not in csc:
-                    csc[key] = copy.deepcopy(value)
-                    set_paths.append("%s.%s[%d].securityContext.%s" % (prefix, field, i, key))
+            if "allowPrivilegeEscalation" not in csc:
+                csc["allowPrivilegeEscalation"] = False
+                set_paths.append("%s.%s[%d].securityContext.allowPrivilegeEscalation" % (prefix, field, i))
+            caps = csc.get("capabilities")
+            if caps is None:
+                caps = csc["capabilities"] = {}
+            if isinstance(caps, dict) and "drop" not in caps:
+                caps["drop"] = ["ALL"]
+                set_paths.append("%s.%s[%d].securityContext.capabilities.drop" % (prefix, field, i))
     return set_paths
 
 

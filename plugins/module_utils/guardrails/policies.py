@@ -87,7 +87,7 @@ def render_mutate_policy(params):
         return {"list": lst, "patchStrategicMerge": {"spec": {field: [{
             "(name)": "{{ element.name }}",
             "securityContext": {"+(allowPrivilegeEscalation)": False,
-                                "+(capabilities)": {"drop": ["ALL"]}},
+                                "capabilities": {"+(drop)": ["ALL"]}},
         }]}}}
 
     rules = [

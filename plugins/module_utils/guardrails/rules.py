@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 TENANT_LABEL = "openova.io/tenant"
@@ -74,6 +75,15 @@ class Params:
 def _truthy(value):
     """JMESPath truthiness: false, null, "", [] and {} are false; 0 is true."""
     return not (value is None or value is False or value == "" or value == [] or value == {})
+
+
+def _jp_str(value):
+    """JMESPath to_string: strings as they are, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _get(obj, *keys):
@@ -197,6 +207,59 @@ def check_sidecar_injection(spec, meta, prefix, params, tenant):
     return out
 
 
+PSA_SECCOMP = ("RuntimeDefault", "Localhost")
+PSA_VOLUMES = ("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected",
+               "secret", "hostPath")  # hostPath is disallow-host-access's, so that no pod fails two rules for it
+PSA_CAPS_ADD = ("NET_BIND_SERVICE",)
+PSA_SYSCTLS = ("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+               "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+               "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+               "net.ipv4.tcp_keepalive_probes")
+
+
+def check_pod_security(spec, meta, prefix, params, tenant):
+    """Pod Security Admission 'restricted', on the defaulted pod, for what the other rules do
+    not cover: seccomp, capabilities, runAsUser 0, host ports, volume types, procMount, sysctls."""
+    out = []
+    seccomp = _get(spec, "securityContext", "seccompProfile", "type")
+    if seccomp not in PSA_SECCOMP:
+        out.append(("%s.securityContext.seccompProfile.type" % prefix,
+                    "pod seccompProfile.type %r is not RuntimeDefault or Localhost" % seccomp))
+    if _jp_str(_get(spec, "securityContext", "runAsUser")) == "0":
+        out.append(("%s.securityContext.runAsUser" % prefix, "the pod must not run as user 0"))
+    for i, ctl in enumerate(_list(_get(spec, "securityContext", "sysctls"))):
+        if _get(ctl, "name") not in PSA_SYSCTLS:
+            out.append(("%s.securityContext.sysctls[%d]" % (prefix, i), "sysctl %r is not safe" % _get(ctl, "name")))
+    for i, vol in enumerate(_list(_get(spec, "volumes"))):
+        if isinstance(vol, dict) and not any(k in vol for k in PSA_VOLUMES):
+            out.append(("%s.volumes[%d]" % (prefix, i), "volume %r has a type that restricted pods may not use"
+                        % vol.get("name")))
+    for field, i, c in _containers(spec):
+        path = "%s.%s[%d]" % (prefix, field, i)
+        name = c.get("name")
+        sc_type = _get(c, "securityContext", "seccompProfile", "type")
+        if _truthy(sc_type) and sc_type not in PSA_SECCOMP:
+            out.append((path + ".securityContext.seccompProfile.type",
+                        "container %r seccompProfile.type %r is not RuntimeDefault or Localhost" % (name, sc_type)))
+        if _jp_str(_get(c, "securityContext", "runAsUser")) == "0":
+            out.append((path + ".securityContext.runAsUser", "container %r must not run as user 0" % name))
+        drop = _get(c, "securityContext", "capabilities", "drop")
+        if not (isinstance(drop, list) and "ALL" in drop):
+            out.append((path + ".securityContext.capabilities.drop", "container %r must drop ALL capabilities" % name))
+        added = [a for a in _list(_get(c, "securityContext", "capabilities", "add")) if a not in PSA_CAPS_ADD]
+        if added:
+            out.append((path + ".securityContext.capabilities.add",
+                        "container %r may add only NET_BIND_SERVICE, not %s" % (name, ", ".join(map(str, added)))))
+        proc = _get(c, "securityContext", "procMount")
+        if _truthy(proc) and proc != "Default":
+            out.append((path + ".securityContext.procMount", "container %r procMount must be Default" % name))
+        for j, port in enumerate(_list(c.get("ports"))):
+            host_port = _get(port, "hostPort")
+            if _truthy(host_port) and _jp_str(host_port) != "0":
+                out.append(("%s.ports[%d].hostPort" % (path, j), "container %r must not use hostPort" % name))
+    return out
+
+
 # ---------------------------------------------------------------- Kyverno side
 def _kv(expr):
     return "{{ %s }}" % expr
@@ -204,7 +267,6 @@ def _kv(expr):
 
 def _jlit(value):
     """A JMESPath JSON literal."""
-    import json
     return "`%s`" % json.dumps(value, separators=(",", ":"))
 
 
@@ -272,6 +334,29 @@ def kyverno_sidecar_injection(params):
     return {"deny": {"conditions": {"any": conds}}}
 
 
+def kyverno_pod_security(params):
+    pod = "request.object.spec.securityContext"
+    conds = [
+        {"key": _kv("%s.seccompProfile.type || ''" % pod), "operator": "AnyNotIn", "value": list(PSA_SECCOMP)},
+        # to_string: Kyverno's JMESPath compares an integer field unequal to the literal `0`.
+        _count_gt0("[%s][?to_string(runAsUser) == '0']" % pod),
+        {"key": _kv("(%s.sysctls || `[]`)[].name" % pod), "operator": "AnyNotIn", "value": list(PSA_SYSCTLS)},
+        _count_gt0("(request.object.spec.volumes || `[]`)[?length(keys(@)[?contains(%s, @)]) == `0`]"
+                   % _jlit(list(PSA_VOLUMES))),
+    ]
+    for lst in CONTAINER_LISTS:
+        conds += [
+            _count_gt0("%s[?securityContext.seccompProfile.type && !contains(%s, securityContext.seccompProfile.type)]"
+                       % (lst, _jlit(list(PSA_SECCOMP)))),
+            _count_gt0("%s[?to_string(securityContext.runAsUser) == '0']" % lst),
+            _count_gt0("%s[?!contains(securityContext.capabilities.drop || `[]`, 'ALL')]" % lst),
+            _count_gt0("%s[].securityContext.capabilities.add[] | [?!contains(%s, @)]" % (lst, _jlit(list(PSA_CAPS_ADD)))),
+            _count_gt0("%s[?securityContext.procMount && securityContext.procMount != 'Default']" % lst),
+            _count_gt0("%s[].ports[] | [?hostPort && to_string(hostPort) != '0']" % lst),
+        ]
+    return {"deny": {"conditions": {"any": conds}}}
+
+
 def tenant_context(params):
     """Kyverno context entry: the tenant, read from the namespace's tenant label."""
     return [{"name": "tenant", "apiCall": {
@@ -322,6 +407,13 @@ POD_RULES = (
          "require-sidecar-injection: remove the sidecar.istio.io/inject annotation or label that switches "
          "the Istio sidecar off from the pod template's metadata.",
          check_sidecar_injection, kyverno_sidecar_injection),
+    Rule("pod-security-restricted", 9, "Pod Security Admission restricted (after the platform defaults)",
+         "pod-security-restricted: tenant namespaces enforce Pod Security 'restricted'; after the platform's defaults "
+         "the pod template must keep securityContext.seccompProfile.type RuntimeDefault or Localhost, "
+         "securityContext.capabilities.drop [ALL] and add nothing but NET_BIND_SERVICE, no runAsUser 0, "
+         "no ports[].hostPort, no procMount other than Default, only safe sysctls and only configMap, csi, "
+         "downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes.",
+         check_pod_security, kyverno_pod_security),
 )
 PDB_RULE_ID = "require-pdb"
 RULE_IDS = tuple(r.id for r in POD_RULES) + (PDB_RULE_ID,)

@@ -80,7 +80,7 @@ def test_defaults_are_applied_and_reported_like_the_mutate_policy():
     paths = result["defaults_applied"][0]["paths"]
     assert "spec.template.spec.securityContext.seccompProfile" in paths
     assert "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation" in paths
-    assert "spec.template.spec.containers[0].securityContext.capabilities" in paths
+    assert "spec.template.spec.containers[0].securityContext.capabilities.drop" in paths
 
 
 def test_input_object_is_not_modified():

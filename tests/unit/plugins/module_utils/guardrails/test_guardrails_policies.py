@@ -80,7 +80,7 @@ def test_zone_spread_and_registry_are_rendered():
 
 def test_mutate_policy_only_adds_what_is_absent():
     text = json.dumps(by_name(render_policies(Params()))[MUTATE_POLICY])
-    for anchor in ("+(seccompProfile)", "+(allowPrivilegeEscalation)", "+(capabilities)"):
+    for anchor in ("+(seccompProfile)", "+(allowPrivilegeEscalation)", "+(drop)"):
         assert anchor in text
 
 

@@ -27,6 +27,8 @@ def spec(*containers, **extra):
 
 
 P = Params(tenant="acme")
+DROP = {"capabilities": {"drop": ["ALL"]}}
+PSA_OK = spec(c(securityContext=DROP), securityContext={"seccompProfile": {"type": "RuntimeDefault"}})
 
 CASES = [
     # (rule check, pod spec, pod metadata, params, expected violation paths)
@@ -79,6 +81,33 @@ CASES = [
      ["metadata.labels[sidecar.istio.io/inject]"]),
     ("check_sidecar_injection", spec(), {"annotations": {"sidecar.istio.io/inject": "TRUE"}}, P, []),
     ("check_sidecar_injection", spec(), {"annotations": {"sidecar.istio.io/inject": ""}}, P, []),
+    # pod-security-restricted judges the defaulted pod (seccomp and drop ALL already set)
+    ("check_pod_security", PSA_OK, {}, P, []),
+    ("check_pod_security", dict(PSA_OK, securityContext={"seccompProfile": {"type": "Unconfined"}}), {}, P,
+     ["spec.securityContext.seccompProfile.type"]),
+    ("check_pod_security", dict(PSA_OK, securityContext={"seccompProfile": {"type": "RuntimeDefault"},
+                                                         "runAsUser": 0}), {}, P, ["spec.securityContext.runAsUser"]),
+    ("check_pod_security", dict(PSA_OK, securityContext={"seccompProfile": {"type": "RuntimeDefault"},
+                                                         "runAsUser": False}), {}, P, []),
+    ("check_pod_security", dict(PSA_OK, volumes=[{"name": "a", "emptyDir": {}}, {"name": "b", "nfs": {}}]), {}, P,
+     ["spec.volumes[1]"]),
+    ("check_pod_security", dict(PSA_OK, volumes=[{"name": "h", "hostPath": {"path": "/"}}]), {}, P, []),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext={"capabilities": {"drop": ["ALL"],
+                                                                                       "add": ["NET_ADMIN"]}})]),
+     {}, P, ["spec.containers[0].securityContext.capabilities.add"]),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext={"capabilities": {"drop": ["NET_RAW"]}})]),
+     {}, P, ["spec.containers[0].securityContext.capabilities.drop"]),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext=dict(DROP, runAsUser=0))]), {}, P,
+     ["spec.containers[0].securityContext.runAsUser"]),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext=DROP, ports=[{"hostPort": 0},
+                                                                                   {"hostPort": 80}])]), {}, P,
+     ["spec.containers[0].ports[1].hostPort"]),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext=dict(DROP, procMount="Unmasked"))]), {}, P,
+     ["spec.containers[0].securityContext.procMount"]),
+    ("check_pod_security", dict(PSA_OK, securityContext={"seccompProfile": {"type": "Localhost"},
+                                                         "sysctls": [{"name": "net.ipv4.tcp_syncookies"},
+                                                                     {"name": "kernel.msgmax"}]}), {}, P,
+     ["spec.securityContext.sysctls[1]"]),
 ]
 
 
@@ -126,5 +155,5 @@ def test_pdb_selects_same_namespace_and_subset_only():
 
 
 def test_rule_ids_are_unique_and_numbered_like_the_issue():
-    assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 8
-    assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8]
+    assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 9
+    assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8, 9]  # 3 is require-pdb
