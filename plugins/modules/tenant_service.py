@@ -235,7 +235,7 @@ def main():
              resources=dict(type="dict"),
              probes=dict(type="dict"),
              env=dict(type="dict"),
-             secret_env=dict(type="list", elements="dict"),
+             secret_env=dict(type="list", elements="dict", no_log=False),
              produces=dict(type="list", elements="str"),
              consumes=dict(type="list", elements="str"),
              consumer_group=dict(type="str"),

@@ -269,7 +269,8 @@ def main():
              connection_pool=dict(type="dict"),
              outlier_detection=dict(type="dict"),
              rate_limit=dict(type="dict", options=dict(
-                 max_tokens=dict(type="int", required=True), tokens_per_fill=dict(type="int", required=True),
+                 max_tokens=dict(type="int", required=True, no_log=False),
+                 tokens_per_fill=dict(type="int", required=True, no_log=False),
                  fill_interval=dict(type="str", required=True), status_code=dict(type="int"))),
              gateway=dict(type="dict", options=dict(
                  hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),

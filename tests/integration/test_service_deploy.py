@@ -30,12 +30,15 @@ NET = "networking.istio.io/v1"
 ZONE = "topology.kubernetes.io/zone"
 
 
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
 @pytest.fixture()
 def tenant_ns(engine):
     """A namespace as the tenant module leaves it: tenant label, sidecar injection, PSA
     restricted enforced, and the tenant's Redpanda credentials."""
     name = "it-service-" + uuid.uuid4().hex[:6]
-    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
     engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {
         "openova.io/tenant": TENANT, "istio-injection": "enabled",
         "pod-security.kubernetes.io/enforce": "restricted"}}}])
@@ -84,7 +87,7 @@ def ready_pods(engine, namespace, version="v1"):
 
 def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
     extra = {"openova_domain": "openova.io", "service": service_spec(tenant_ns), "traffic": TRAFFIC}
-    _, out, _ = run_playbook(DEPLOY, kubeconfig, extra_vars=extra)
+    out = run_playbook(DEPLOY, kubeconfig, extra_vars=extra)[1]
     rows = tasks(out)
     check, apply_, route = (index_of(rows, "guard rails"), index_of(rows, "Apply the service's workload"),
                             index_of(rows, "Route the service"))
@@ -107,8 +110,8 @@ def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
     # Event wiring: credentials from the tenant's Secret, topics and group inside the prefix.
     deploy = engine.get("apps/v1", "Deployment", "orders-v1", tenant_ns)
     env = {e["name"]: e for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert env["REDPANDA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "redpanda-credentials",
-                                                                    "key": "password"}
+    assert env["REDPANDA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "redpanda-credentials", "key": "password"}
     assert env["REDPANDA_BROKERS"]["valueFrom"]["secretKeyRef"]["key"] == "bootstrap_servers"
     assert env["REDPANDA_PRODUCE_TOPICS"]["value"] == "acme.orders.created"
     assert env["REDPANDA_CONSUMER_GROUP"]["value"] == "acme.orders"
@@ -122,7 +125,7 @@ def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
                 for o in [deploy, pdb, hpa, vs]}
 
     # A second run changes nothing and bumps no resourceVersion.
-    _, out, _ = run_playbook(DEPLOY, kubeconfig, extra_vars=extra)
+    out = run_playbook(DEPLOY, kubeconfig, extra_vars=extra)[1]
     rows = tasks(out)
     assert not rows[index_of(rows, "Apply the service's workload")][1]
     assert not rows[index_of(rows, "Route the service")][1]
@@ -134,7 +137,7 @@ def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
 
 def test_deploy_service_check_mode_writes_nothing(kubeconfig, engine, tenant_ns):
     extra = {"openova_domain": "openova.io", "service": service_spec(tenant_ns), "traffic": TRAFFIC}
-    _, out, _ = run_playbook(DEPLOY, kubeconfig, extra_vars=extra, check=True)
+    out = run_playbook(DEPLOY, kubeconfig, extra_vars=extra, check=True)[1]
     rows = tasks(out)
     assert rows[index_of(rows, "Apply the service's workload")][1] is True
     assert engine.get("apps/v1", "Deployment", "orders-v1", tenant_ns) is None

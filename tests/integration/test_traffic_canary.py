@@ -51,6 +51,12 @@ def service(client, tenant_ns):
     return dict(spec, version="v2", stable_version="v1", image="harbor.openova.io/acme/shop:1.1.0")
 
 
+def canary(kubeconfig, service, check=False, **extra):
+    """Run canary.yml for ``service``; returns the parsed JSON output."""
+    extra_vars = dict({"openova_domain": "openova.io", "service": service}, **extra)
+    return run_playbook(CANARY, kubeconfig, extra_vars=extra_vars, check=check)[1]
+
+
 def weights(engine, namespace):
     vs = engine.get(NET, "VirtualService", "shop", namespace)
     return tuple(sorted((r["destination"]["subset"], r["weight"]) for r in vs["spec"]["http"][-1]["route"]))
@@ -89,7 +95,7 @@ def test_rollout_goes_10_50_100_and_rollback_returns_to_100_0(kubeconfig, engine
     watcher = Watcher(engine, tenant_ns)
     watcher.start()
     try:
-        _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_pause_seconds": 2})
+        out = canary(kubeconfig, service, canary_pause_seconds=2)
     finally:
         time.sleep(0.2)
         watcher.stop.set()
@@ -99,20 +105,19 @@ def test_rollout_goes_10_50_100_and_rollback_returns_to_100_0(kubeconfig, engine
     assert task_results(out, "Set the canary weight") == [(True, False)] * 3
     assert len(task_results(out, "Check that the canary's pods are available")) == 3
 
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_rollback": True})
+    out = canary(kubeconfig, service, canary_rollback=True)
     assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))
     assert task_results(out, "Set the canary weight") == [(True, False)]
     version = engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"]
 
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_rollback": True})
+    out = canary(kubeconfig, service, canary_rollback=True)
     assert task_results(out, "Set the canary weight") == [(False, False)]
     assert engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"] == version
 
 
 def test_check_mode_writes_nothing(kubeconfig, engine, tenant_ns, service):
     version = engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"]
-    _, out, _ = run_playbook(CANARY, kubeconfig, extra_vars={"openova_domain": "openova.io", "service": service, "canary_pause_seconds": 0},
-                             check=True)
+    out = canary(kubeconfig, service, check=True, canary_pause_seconds=0)
     assert task_results(out, "Set the canary weight") == [(True, False)] * 3
     assert engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"] == version
     assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))

@@ -120,8 +120,8 @@ def test_turning_optional_parts_off_prunes_them(client, engine, tenant_ns):
     assert engine.get("networking.istio.io/v1alpha3", "EnvoyFilter", "shop-ratelimit", tenant_ns) is not None
 
     result = run_traffic_policy(policy(tenant_ns), client=client)
-    assert sorted(r["name"] for r in result["results"] if r["action"] == "deleted") == ["shop-ingress",
-                                                                                      "shop-ratelimit"]
+    deleted = sorted(r["name"] for r in result["results"] if r["action"] == "deleted")
+    assert deleted == ["shop-ingress", "shop-ratelimit"]
     assert engine.get("networking.istio.io/v1alpha3", "EnvoyFilter", "shop-ratelimit", tenant_ns) is None
     assert engine.get(NET, "VirtualService", "shop-ingress", tenant_ns) is None
     dr = engine.get(NET, "DestinationRule", "shop", tenant_ns)

@@ -120,8 +120,8 @@ def _check_image(p, s):
         p.add("image", "%r is not in the tenant's Harbor project; use %s<image>:<tag>" % (image, prefix))
         return
     rest = image[len(prefix):]
-    name, _, digest = rest.partition("@")
-    name, _, tag = name.partition(":")
+    name, digest = (rest.split("@", 1) + [""])[:2]
+    name, tag = (name.split(":", 1) + [""])[:2]
     if not name or not re.match(r"^[a-z0-9]+([._/-][a-z0-9]+)*$", name):
         p.add("image", "%r has no valid image name after %s" % (image, prefix))
     if digest:
