@@ -136,3 +136,41 @@ def test_check_workloads_playbook(kubeconfig):
     assert "require-topology-spread" in stdout
     run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, check=True,
                  extra_vars={"tenant": "acme", "src": str(fixtures), "report_only": True})
+
+
+ADMITTED_LABELS = {"compliant", "require-requests-limits", "require-probes", "require-topology-spread",
+                   "restrict-image-registries", "require-sidecar-injection", "require-pdb"}
+REJECTED_LABELS = {"pod-security-restricted", "disallow-host-access"}
+
+
+def _pod_of(obj, namespace, name):
+    from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import POD_KINDS
+    spec_keys, meta_keys = POD_KINDS[obj["kind"]]
+    spec, meta = obj, obj
+    for key in spec_keys:
+        spec = spec[key]
+    for key in meta_keys:
+        meta = meta.get(key) or {}
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": meta.get("labels") or {}},
+            "spec": copy.deepcopy(spec)}
+
+
+def test_defaulted_fixture_pods_meet_the_real_pod_security_admission(client, engine, restricted_ns):
+    """The API server's own PSA 'restricted' admits the defaulted pod of every fixture that
+    workload_check passes on the security rules, and rejects those it fails on them."""
+    dry = type(engine)(client, check_mode=True)
+    wrong, seen = [], {True: 0, False: 0}
+    for name, docs in sorted(corpus.fixtures().items()):
+        label = docs[0]["metadata"]["annotations"][corpus.EXPECT]
+        if label not in ADMITTED_LABELS | REJECTED_LABELS:
+            continue
+        pod = _pod_of(docs[0], restricted_ns, name)
+        apply_defaults(pod["spec"], "spec")
+        result = dry.apply([pod])[0]
+        admitted = result.action == "created"
+        seen[admitted] += 1
+        if admitted != (label in ADMITTED_LABELS):
+            wrong.append((name, label, result.action, result.error))
+    assert wrong == []
+    assert seen[True] >= 30 and seen[False] >= 12, seen
