@@ -16,7 +16,8 @@ description:
     (field manager O(field_manager)), or removes them.
   - "One ClusterPolicy per rule, named C(openova-<rule>): C(require-requests-limits), C(require-probes),
     C(require-topology-spread), C(require-security-context), C(restrict-image-registries), C(disallow-host-access),
-    C(require-sidecar-injection), C(require-pdb); plus C(openova-pod-security-defaults), a mutate policy that adds
+    C(require-sidecar-injection), C(pod-security-restricted) (Pod Security Admission C(restricted) on the defaulted
+    pod, for what the other rules do not cover), C(require-pdb); plus C(openova-pod-security-defaults), a mutate policy that adds
     pod C(seccompProfile) RuntimeDefault and, per container, C(allowPrivilegeEscalation=false) and
     C(capabilities.drop=[ALL]) where unset, so that pods also meet Pod Security Admission C(restricted)."
   - The pod rules match Pods in namespaces that carry O(tenant_label), except O(platform_namespaces); Kyverno's

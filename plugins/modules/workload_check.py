@@ -18,7 +18,9 @@ description:
     (M(openova.platform.guardrail_policies)). Both come from one rule table, so the verdicts are the same.
   - "The rules: C(require-requests-limits), C(require-probes), C(require-pdb), C(require-topology-spread),
     C(require-security-context), C(restrict-image-registries), C(disallow-host-access),
-    C(require-sidecar-injection)."
+    C(require-sidecar-injection), and C(pod-security-restricted), which predicts Pod Security Admission
+    C(restricted) on the defaulted pod (seccomp profile, capabilities, C(runAsUser=0), host ports, volume types,
+    C(procMount), sysctls)."
   - Before judging, it applies the defaults the platform's mutate policy adds at admission (pod
     C(seccompProfile) RuntimeDefault; per container C(allowPrivilegeEscalation=false) and C(capabilities.drop=[ALL])
     where unset) and reports them in RV(defaults_applied).
@@ -140,29 +142,58 @@ findings:
   type: list
   elements: dict
   contains:
-    source: {description: The file (or C(definitions[i])) the object came from., type: str}
-    document: {description: The document's index in that file., type: int}
-    kind: {description: The object's kind., type: str}
-    name: {description: The object's name., type: str}
-    namespace: {description: The object's namespace, if set., type: str}
-    rule: {description: The rule id., type: str, sample: require-probes}
-    result: {description: V(pass), V(fail) or V(skip) (the rule does not apply)., type: str}
-    message: {description: What the rule requires and what to fix., type: str}
+    source:
+      description: The file, or C(definitions[i]), that the object came from.
+      type: str
+    document:
+      description: The document's index in that file.
+      type: int
+    kind:
+      description: The object's kind.
+      type: str
+    name:
+      description: The object's name.
+      type: str
+    namespace:
+      description: The object's namespace, if set.
+      type: str
+    rule:
+      description: The rule id.
+      type: str
+      sample: require-probes
+    result:
+      description: V(pass), V(fail) or V(skip) (the rule does not apply).
+      type: str
+    message:
+      description: What the rule requires and what to fix.
+      type: str
     path:
       description: The first offending field, or null.
       type: str
       sample: spec.template.spec.containers[1].readinessProbe
-    violations: {description: Every offending field with its message., type: list, elements: dict}
+    violations:
+      description: Every offending field, with its message.
+      type: list
+      elements: dict
   sample:
-    - {kind: Deployment, name: web, namespace: acme-dev, rule: require-probes, result: fail,
-       path: "spec.template.spec.containers[1].readinessProbe",
-       message: "require-probes: set livenessProbe and readinessProbe on every container ..."}
+    - kind: Deployment
+      name: web
+      namespace: acme-dev
+      rule: require-probes
+      result: fail
+      path: spec.template.spec.containers[1].readinessProbe
+      message: "require-probes: set livenessProbe and readinessProbe on every container ..."
 skipped:
   description: Files and objects that were not checked, with the reason.
   returned: always
   type: list
   elements: dict
-  sample: [{source: out.yaml, document: 0, kind: ConfigMap, name: cfg, reason: "ConfigMap does not run pods; not checked"}]
+  sample:
+    - source: out.yaml
+      document: 0
+      kind: ConfigMap
+      name: cfg
+      reason: "ConfigMap does not run pods; not checked"
 defaults_applied:
   description: Per object, the fields the platform's mutate policy will set at admission.
   returned: always
@@ -172,8 +203,13 @@ summary:
   description: Counts.
   returned: always
   type: dict
-  sample: {objects: 3, passed: 2, failed: 1, skipped: 1, findings_failed: 1,
-           by_rule: {require-probes: {pass: 2, fail: 1, skip: 0}}}
+  sample:
+    objects: 3
+    passed: 2
+    failed: 1
+    skipped: 1
+    findings_failed: 1
+    by_rule: {require-probes: {pass: 2, fail: 1, skip: 0}}
 msg:
   description: One line summing up the check, naming the first failures.
   returned: always
