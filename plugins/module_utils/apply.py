@@ -32,7 +32,10 @@ HIDDEN = "VALUE_HIDDEN"
 
 # Cluster-scoped objects first, Namespaces among them, so namespaced objects
 # find their namespace. CRDs precede everything.
-_PHASE = {"CustomResourceDefinition": 0, "Namespace": 1}
+# PodDisruptionBudgets go before the workloads they protect: the guard-rail policy
+# require-pdb (Kyverno) generates a PDB for a multi-replica Deployment that no PDB selects
+# yet, or, in strict mode, rejects it.
+_PHASE = {"CustomResourceDefinition": 0, "Namespace": 1, "PodDisruptionBudget": 1.5}
 
 
 def ref(obj):
