@@ -120,9 +120,18 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
                     workers=workers, field_manager=params.get("field_manager") or "openova-platform")
     all_namespaces, owned = _read_owned(engine, names, workers)
     ns_labels = dict((n["metadata"]["name"], n["metadata"].get("labels") or {}) for n in all_namespaces)
-    explicit = [t for t in params["tenants"] if state == "present" or t.get("namespaces")]
-    tenants = v.validate(params["tenants"], platform, state,
-                         namespace_owners=ns_labels if explicit else None)
+    if state == "present":
+        check = ns_labels
+    else:  # offboarding judges only the namespaces it is told to remove; the rest it finds by label
+        listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
+        check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
+    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check)
+    if state == "present":
+        terminating = sorted(n["metadata"]["name"] for n in all_namespaces if n["metadata"].get("deletionTimestamp")
+                             and n["metadata"]["name"] in {ns for t in tenants for ns in t["namespaces"]})
+        if terminating:
+            raise SpecError([("namespace %s" % ns, "is still being deleted (Terminating); run again once it is gone")
+                             for ns in terminating])
     owned_ns = [dict(n, apiVersion="v1", kind="Namespace") for n in all_namespaces
                 if meta.is_managed(n) and (n["metadata"].get("labels") or {}).get(meta.TENANT_LABEL) in names]
     owned = owned_ns + owned
@@ -158,8 +167,12 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
     existing = dict(live)
     for obj in objects:
         obj_ref = ref(obj)
-        if obj_ref not in existing and obj_ref[1] not in ("ClusterRole", "Namespace") and not (
-                obj_ref[1] == "ServiceAccount" and obj_ref[2] in ns_labels):
+        if obj_ref in existing or obj_ref[1] == "ClusterRole":
+            continue
+        if obj_ref[1] == "Namespace":
+            if obj_ref[3] not in ns_labels:  # every namespace was listed
+                existing[obj_ref] = None
+        elif not (obj_ref[1] == "ServiceAccount" and obj_ref[2] in ns_labels):
             existing[obj_ref] = None
     # Objects already as desired are not sent at all (see uptodate.py).
     manager = params.get("field_manager") or "openova-platform"
