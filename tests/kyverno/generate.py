@@ -8,6 +8,7 @@ The policies come from the collection's renderer; the expected results come only
 each fixture's label (annotation guardrails.openova.io/expect), never from workload_check.
 The suites are self-contained, so `kyverno test tests/kyverno` needs no set-up step."""
 
+import copy
 import os
 import sys
 from pathlib import Path
@@ -25,12 +26,29 @@ if not link.exists():
 sys.path.insert(0, str(COLLECTIONS))
 
 import corpus  # noqa: E402
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import render_policies  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import apply_defaults  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import (  # noqa: E402
+    MUTATE_POLICY, render_policies,
+)
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (  # noqa: E402
-    PDB_RULE_ID, POD_RULES, Params, needs_pdb, policy_name,
+    PDB_RULE_ID, POD_KINDS, POD_RULES, Params, needs_pdb, policy_name,
 )
 
 SUITES = {"validate-pdb": "validate", "generate-pdb": "generate"}
+# Fixtures whose mutated form Kyverno must produce exactly as workload_check's defaulting does.
+PATCHED = ("adr-example", "pod-compliant", "cronjob-drop-net-raw-only", "deploy-cap-sys-admin", "pod-level-nonroot",
+           "sts-privilege-escalation")
+
+
+def patched(docs):
+    """The first document after workload_check's mirror of the mutate policy."""
+    obj = copy.deepcopy(docs[0])
+    spec_keys, _ = POD_KINDS[obj["kind"]]
+    spec = obj
+    for key in spec_keys:
+        spec = spec[key]
+    apply_defaults(spec, ".".join(spec_keys))
+    return obj
 
 
 def dump(docs):
@@ -75,6 +93,11 @@ def test_doc(fixtures, pdb_mode):
         groups.setdefault((policy, rule, kind, result), []).append(name)
     results = [{"policy": p, "rule": r, "kind": k, "result": res, "resources": sorted(names)}
                for (p, r, k, res), names in sorted(groups.items())]
+    for name in PATCHED:
+        obj = fixtures[name][0]
+        results.append({"policy": MUTATE_POLICY, "rule": rule_name("default-container-security", obj["kind"]),
+                        "kind": obj["kind"], "result": "pass", "resources": [obj["metadata"]["name"]],
+                        "patchedResources": "../patched/%s.yaml" % name})
     pdbs = [d for docs in fixtures.values() for d in docs[1:] if d["kind"] == "PodDisruptionBudget"]
     namespace = {"apiVersion": "v1", "kind": "Namespace",
                  "metadata": {"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}}
@@ -98,6 +121,7 @@ def outputs():
     """relative path -> file text, for everything this script owns."""
     fixtures = corpus.fixtures()
     files = {"fixtures/%s.yaml" % name: dump(docs) for name, docs in fixtures.items()}
+    files.update({"patched/%s.yaml" % name: dump([patched(fixtures[name])]) for name in PATCHED})
     for suite, mode in SUITES.items():
         files["%s/policies.yaml" % suite] = dump([p for p in render_policies(Params(pdb_mode=mode))
                                                   if p["kind"] == "ClusterPolicy"])
