@@ -79,7 +79,10 @@ options:
     type: list
     elements: raw
   replicas:
-    description: The Deployment's replicas. Defaults to V(2).
+    description:
+      - The Deployment's replicas. Defaults to V(2).
+      - With autoscaling on, this is the count a new Deployment starts with; on later runs the module keeps the
+        count the HPA chose (clamped to its bounds), so a re-run does not undo scaling.
     type: int
   resources:
     description:

@@ -121,18 +121,24 @@ def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
     assert vs["spec"]["http"][-1]["route"][0]["destination"]["subset"] == "v1"
     assert vs["spec"]["http"][-1]["timeout"] == "5s"
     assert engine.get("networking.istio.io/v1alpha3", "EnvoyFilter", "orders-ratelimit", tenant_ns) is not None
-    versions = {(o["kind"], o["metadata"]["name"]): o["metadata"]["resourceVersion"]
-                for o in [deploy, pdb, hpa, vs]}
+    # Controllers keep writing the status of the Deployment, PDB and HPA, which bumps their
+    # resourceVersion; what a re-run must not change is the spec (generation) and our
+    # managed fields. The VirtualService has no status writer, so its resourceVersion holds.
+    def stamp(obj):
+        ours = [m for m in obj["metadata"]["managedFields"] if m["manager"] == "openova-platform"]
+        return obj["metadata"].get("generation"), [(m["operation"], m["time"]) for m in ours]
 
-    # A second run changes nothing and bumps no resourceVersion.
+    stamps = {(o["apiVersion"], o["kind"], o["metadata"]["name"]): stamp(o) for o in [deploy, pdb, hpa, vs]}
+    vs_version = vs["metadata"]["resourceVersion"]
+
+    # A second run changes nothing.
     out = run_playbook(DEPLOY, kubeconfig, extra_vars=extra)[1]
     rows = tasks(out)
     assert not rows[index_of(rows, "Apply the service's workload")][1]
     assert not rows[index_of(rows, "Route the service")][1]
-    for (kind, name), version in versions.items():
-        api = {"Deployment": "apps/v1", "PodDisruptionBudget": "policy/v1",
-               "HorizontalPodAutoscaler": "autoscaling/v2", "VirtualService": NET}[kind]
-        assert engine.get(api, kind, name, tenant_ns)["metadata"]["resourceVersion"] == version, (kind, name)
+    for (api, kind, name), before in stamps.items():
+        assert stamp(engine.get(api, kind, name, tenant_ns)) == before, (kind, name)
+    assert engine.get(NET, "VirtualService", "orders", tenant_ns)["metadata"]["resourceVersion"] == vs_version
 
 
 def test_deploy_service_check_mode_writes_nothing(kubeconfig, engine, tenant_ns):
@@ -242,3 +248,22 @@ def test_second_version_and_its_removal(client, engine, tenant_ns):
     assert [d["metadata"]["name"] for d in engine.list("apps/v1", "Deployment", namespace=tenant_ns)] == ["orders-v2"]
     assert engine.get("v1", "Service", "orders", tenant_ns) is not None
     json.dumps(gone)  # the result is plain data
+
+
+def test_rerun_keeps_the_replicas_the_hpa_chose(client, engine, kubeconfig, tenant_ns):
+    spec = dict(service_spec(tenant_ns), wait=True, wait_timeout=60)
+    run_tenant_service(spec, client=client)
+    kubectl = _conftest.kubectl_bin()
+    subprocess.run([kubectl, "--kubeconfig", kubeconfig, "-n", tenant_ns, "scale", "deployment/orders-v1",
+                    "--replicas=5"], check=True, capture_output=True)
+    again = run_tenant_service(spec, client=client)
+    assert engine.get("apps/v1", "Deployment", "orders-v1", tenant_ns)["spec"]["replicas"] == 5
+    assert {r["action"] for r in again["results"]} == {"unchanged"}
+    # Turning autoscaling off takes the count back, which the scaler co-owns: server-side
+    # apply reports the conflict, and force_conflicts takes ownership.
+    off = run_tenant_service(dict(spec, autoscaling={"enabled": False}), client=client)
+    assert off.get("failed") and "force_conflicts" in off["msg"], off.get("msg")
+    off = run_tenant_service(dict(spec, autoscaling={"enabled": False}, force_conflicts=True), client=client)
+    assert not off.get("failed"), off.get("msg")
+    assert engine.get("apps/v1", "Deployment", "orders-v1", tenant_ns)["spec"]["replicas"] == 3
+    assert ("HorizontalPodAutoscaler", "deleted") in [(r["kind"], r["action"]) for r in off["results"]]

@@ -42,6 +42,23 @@ def deployment_available(replicas):
     return predicate
 
 
+def keep_scaled_replicas(objects, owned, spec):
+    """With autoscaling on, a re-run keeps the replicas the HPA chose (within its
+    bounds) instead of resetting them to ``replicas``: the HPA owns the count once
+    the Deployment exists. Applying the live value keeps our field ownership, so
+    turning autoscaling off later still sets ``replicas``."""
+    auto = spec["autoscaling"]
+    if not auto.get("enabled"):
+        return
+    live = dict((ref(o), o) for o in owned)
+    for obj in objects:
+        current = live.get(ref(obj))
+        if obj["kind"] == "Deployment" and current is not None:
+            replicas = current.get("spec", {}).get("replicas")
+            if isinstance(replicas, int):
+                obj["spec"]["replicas"] = min(max(replicas, auto["min_replicas"]), auto["max_replicas"])
+
+
 def run_tenant_service(params, check_mode=False, diff=False, client=None):
     """Apply (or, with state=absent, delete) one version of a tenant service."""
     absent = params.get("state") == "absent"
@@ -54,11 +71,13 @@ def run_tenant_service(params, check_mode=False, diff=False, client=None):
     owned = []
     for api_version, kind in VERSIONED:
         owned += engine.list(api_version, kind, label_selector=selector, namespace=spec["namespace"])
+    keep_scaled_replicas(objects, owned, spec)
     if absent:
         results = engine.delete([ref(o) for o in owned], existing=dict((ref(o), o) for o in owned))
     else:
         results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
-        results += engine.prune(objects, owned)  # e.g. the HPA once autoscaling is turned off
+        if not any(r.action == "failed" for r in results):  # prune only after a clean apply
+            results += engine.prune(objects, owned)  # e.g. the HPA once autoscaling is turned off
     result = {"changed": any(r.changed for r in results), "results": [r.as_dict() for r in results],
               "objects": objects, "traffic": None if absent else default_traffic(spec), "workload": workload_name(spec)}
     if diff:
@@ -68,7 +87,8 @@ def run_tenant_service(params, check_mode=False, diff=False, client=None):
         result.update(failed=True, msg="service %r: %d object(s) failed: %s" % (
             spec["name"], len(failed), "; ".join(failed)))
     elif params.get("wait") and not absent and not check_mode:
+        replicas = next(o for o in objects if o["kind"] == "Deployment")["spec"]["replicas"]
         engine.wait("apps/v1", "Deployment", workload_name(spec), spec["namespace"],
-                    predicate=deployment_available(spec["replicas"]), timeout=params.get("wait_timeout") or 300,
-                    description="all %d replica(s) available" % spec["replicas"])
+                    predicate=deployment_available(replicas), timeout=params.get("wait_timeout") or 300,
+                    description="all %d replica(s) available" % replicas)
     return result

@@ -63,7 +63,8 @@ def run_traffic_policy(params, check_mode=False, diff=False, client=None):
         owned += engine.list(api_version, kind, label_selector=owner_selector(policy["name"], PART),
                              namespace=policy["namespace"])
     results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
-    results += engine.prune(objects, owned)
+    if not any(r.action == "failed" for r in results):  # prune only after a clean apply
+        results += engine.prune(objects, owned)
     result = {
         "changed": any(r.changed for r in results),
         "results": [r.as_dict() for r in results],
