@@ -134,6 +134,15 @@ def apply_defaults(pod_spec, prefix):
 
 
 # ---------------------------------------------------------------- judging
+# Other kinds with a pod template (an Argo Rollout, an operator's CR): Kyverno's autogen does not
+# cover them, but the Pods they create are checked at admission, so judge the template.
+TEMPLATE_KEYS = (("spec", "template", "spec"), ("spec", "template", "metadata"))
+
+
+def _has_pod_template(obj):
+    return isinstance(_get(obj, *TEMPLATE_KEYS[0] + ("containers",)), list)
+
+
 def _describe(obj):
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     return {"kind": obj.get("kind"), "name": meta.get("name"), "namespace": meta.get("namespace")}
@@ -150,7 +159,7 @@ def _finding(base, rule_id, result, message, violations=()):
 def check_object(obj, params, pdbs=(), source=None, index=None):
     """One pod object -> list of findings, one per rule (pass, fail or skip)."""
     kind = obj["kind"]
-    spec_keys, meta_keys = POD_KINDS[kind]
+    spec_keys, meta_keys = POD_KINDS.get(kind, TEMPLATE_KEYS)
     prefix = ".".join(spec_keys)
     base = _describe(obj)
     base.update(source=source, document=index)
@@ -213,7 +222,7 @@ def check_objects(objects, params):
         if kind == "PodDisruptionBudget":
             skipped.append(dict(where, reason="PodDisruptionBudget: used by require-pdb, not checked itself", **desc))
             continue
-        if kind not in POD_KINDS:
+        if kind not in POD_KINDS and not _has_pod_template(obj):
             skipped.append(dict(where, reason="%s does not run pods; not checked" % kind, **desc))
             continue
         if desc["namespace"] in platform:

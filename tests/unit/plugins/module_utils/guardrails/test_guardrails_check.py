@@ -176,3 +176,13 @@ def test_bad_options_raise_one_spec_error(params, field):
     with pytest.raises(SpecError) as err:
         run(**params)
     assert field in [p[0] for p in err.value.problems]
+
+
+def test_other_kinds_with_a_pod_template_are_judged_like_the_pods_they_create():
+    rollout = deployment()
+    rollout.update(apiVersion="argoproj.io/v1alpha1", kind="Rollout")
+    rollout["spec"]["template"]["spec"]["hostPID"] = True
+    result = run(definitions=[rollout], report_only=True)
+    failed = [(f["rule"], f["path"]) for f in result["findings"] if f["result"] == "fail"]
+    assert failed == [("disallow-host-access", "spec.template.spec.hostPID")]
+    assert "require-pdb" not in [f["rule"] for f in result["findings"]]
