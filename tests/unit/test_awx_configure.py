@@ -3,6 +3,7 @@ catalogue before its first request. The only address it is given is 127.0.0.1:9 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,8 +28,8 @@ def _run(*args: str, extra: dict | None = None) -> subprocess.CompletedProcess:
     env.update(ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
                CONTROLLER_HOST=NOWHERE)
     cmd = [str(ANSIBLE_PLAYBOOK), str(PLAYBOOK), *args]
-    for key, value in (extra or {}).items():
-        cmd += ["-e", f"{key}={value}"]
+    if extra:
+        cmd += ["-e", json.dumps(extra)]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)
 
 
@@ -66,3 +67,78 @@ def test_complete_input_reaches_the_controller():
     assert "ok: [localhost]" in out.split("TASK [Read the job template catalogue]")[1].split("TASK [")[0]
     failed = out.split("TASK [Create or update the execution environment]")[1]
     assert "127.0.0.1" in failed and "fatal" in failed, out
+
+
+KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
+
+
+def _changed(stdout: str) -> int:
+    recap = stdout.split("PLAY RECAP")[1]
+    return int(recap.split("changed=")[1].split()[0])
+
+
+def test_creates_everything_then_changes_nothing():
+    import yaml
+    from awx_fake import FakeController
+
+    with FakeController() as awx:
+        extra = {**COMPLETE, "awx_configure_controller_host": awx.url, "awx_configure_kubeconfig": KUBECONFIG}
+        first = _run(extra=extra)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert _changed(first.stdout) > 0
+        writes = len(awx.writes)
+
+        second = _run(extra=extra)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert _changed(second.stdout) == 0, second.stdout
+        assert awx.writes[writes:] == []
+
+        catalogue = yaml.safe_load((REPO / "awx" / "job_templates.yml").read_text())["job_templates"]
+        templates = awx.objects["job_templates"]
+        assert sorted(t["name"] for t in templates.values()) == sorted(t["name"] for t in catalogue)
+        project = awx.named("projects", "openova.platform")
+        assert project["scm_url"] == COMPLETE["awx_configure_scm_url"] and project["scm_branch"] == "main"
+        ee = awx.named("execution_environments", "openova.platform")
+        assert ee["image"] == COMPLETE["awx_configure_ee_image"]
+        source = awx.named("inventory_sources", "openova.platform from inventories/production/hosts.yml")
+        assert source["source"] == "scm" and source["source_project"] == project["id"]
+        assert (REPO / source["source_path"]).is_file()
+        ctype = awx.named("credential_types", "Kubeconfig (openova.platform)")
+        assert ctype["injectors"] == {"file": {"template.kubeconfig": "{{ kubeconfig }}"},
+                                      "env": {"K8S_AUTH_KUBECONFIG": "{{ tower.filename.kubeconfig }}"}}
+        credential = awx.named("credentials", "openova.platform kubeconfig")
+        assert credential["inputs"] == {"kubeconfig": KUBECONFIG}
+        assert credential["credential_type"] == ctype["id"]
+        for entry in catalogue:
+            template = awx.named("job_templates", entry["name"])
+            assert template["playbook"] == entry["playbook"]
+            assert template["survey_enabled"] is True
+            assert template["execution_environment"] == ee["id"] and template["project"] == project["id"]
+            assert template["ask_variables_on_launch"] is bool(entry.get("prompted_variables"))
+            assert awx.surveys[template["id"]] == yaml.safe_load((REPO / "awx" / entry["survey"]).read_text())
+            attached = awx.associations.get(("job_templates", template["id"], "credentials"), [])
+            assert attached == ([credential["id"]] if entry["credentials"] else []), entry["name"]
+
+
+def test_survey_change_is_applied_on_the_next_run(tmp_path):
+    import shutil
+
+    import yaml
+    from awx_fake import FakeController
+
+    # A copy of the catalogue whose "Check workloads" survey then changes.
+    shutil.copytree(REPO / "awx", tmp_path / "awx")
+    with FakeController() as awx:
+        extra = {**COMPLETE, "awx_configure_controller_host": awx.url, "awx_configure_kubeconfig": KUBECONFIG,
+                 "awx_configure_catalogue": str(tmp_path / "awx" / "job_templates.yml")}
+        assert _run(extra=extra).returncode == 0
+        survey_file = tmp_path / "awx" / "surveys" / "check_workloads.yml"
+        survey = yaml.safe_load(survey_file.read_text())
+        survey["spec"][0]["question_name"] = "Tenant name"
+        survey_file.write_text(yaml.safe_dump(survey))
+        writes = len(awx.writes)
+        run = _run(extra=extra)
+        assert run.returncode == 0 and _changed(run.stdout) == 1, run.stdout
+        template = awx.named("job_templates", "Check workloads")
+        assert awx.surveys[template["id"]]["spec"][0]["question_name"] == "Tenant name"
+        assert [path for _, path in awx.writes[writes:]] == [f"job_templates/{template['id']}/survey_spec"]
