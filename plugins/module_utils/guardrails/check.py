@@ -143,9 +143,15 @@ def _has_pod_template(obj):
     return isinstance(_get(obj, *TEMPLATE_KEYS[0] + ("containers",)), list)
 
 
+def _text(value):
+    """Identity fields as text: YAML may give dates or numbers, results must be JSON."""
+    return value if value is None or isinstance(value, str) else str(value)
+
+
 def _describe(obj):
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    return {"kind": obj.get("kind"), "name": meta.get("name"), "namespace": meta.get("namespace")}
+    return {"kind": _text(obj.get("kind")), "name": _text(meta.get("name")),
+            "namespace": _text(meta.get("namespace"))}
 
 
 def _finding(base, rule_id, result, message, violations=()):

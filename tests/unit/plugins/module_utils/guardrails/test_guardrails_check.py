@@ -186,3 +186,9 @@ def test_other_kinds_with_a_pod_template_are_judged_like_the_pods_they_create():
     failed = [(f["rule"], f["path"]) for f in result["findings"] if f["result"] == "fail"]
     assert failed == [("disallow-host-access", "spec.template.spec.hostPID")]
     assert "require-pdb" not in [f["rule"] for f in result["findings"]]
+
+
+def test_non_text_identity_fields_are_returned_as_text():
+    result = run(definitions=["kind: Pod\nmetadata: {name: 2024-01-01, namespace: 7}\nspec: {containers: []}\n"],
+                 report_only=True)
+    assert {(f["name"], f["namespace"]) for f in result["findings"]} == {("2024-01-01", "7")}
