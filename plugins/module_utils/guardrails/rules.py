@@ -171,9 +171,9 @@ def check_images(spec, meta, prefix, params, tenant):
     for field, i, c in _containers(spec):
         image = c.get("image")
         if not isinstance(image, str) or not any(wildcard_match(p, image) for p in patterns):
+            wanted = "%s/%s/" % (params.registry, tenant or "<tenant>")
             out.append(("%s.%s[%d].image" % (prefix, field, i),
-                        "image %r of container %r is not from %s/%s/" % (image, c.get("name"), params.registry,
-                                                                        tenant or "<tenant>")))
+                        "image %r of container %r is not from %s" % (image, c.get("name"), wanted)))
     return out
 
 

@@ -28,6 +28,7 @@ def spec(*containers, **extra):
 
 P = Params(tenant="acme")
 DROP = {"capabilities": {"drop": ["ALL"]}}
+ADD_NET_ADMIN = {"capabilities": {"drop": ["ALL"], "add": ["NET_ADMIN"]}}
 PSA_OK = spec(c(securityContext=DROP), securityContext={"seccompProfile": {"type": "RuntimeDefault"}})
 
 CASES = [
@@ -92,8 +93,7 @@ CASES = [
     ("check_pod_security", dict(PSA_OK, volumes=[{"name": "a", "emptyDir": {}}, {"name": "b", "nfs": {}}]), {}, P,
      ["spec.volumes[1]"]),
     ("check_pod_security", dict(PSA_OK, volumes=[{"name": "h", "hostPath": {"path": "/"}}]), {}, P, []),
-    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext={"capabilities": {"drop": ["ALL"],
-                                                                                       "add": ["NET_ADMIN"]}})]),
+    ("check_pod_security", dict(PSA_OK, containers=[c(securityContext=ADD_NET_ADMIN)]),
      {}, P, ["spec.containers[0].securityContext.capabilities.add"]),
     ("check_pod_security", dict(PSA_OK, containers=[c(securityContext={"capabilities": {"drop": ["NET_RAW"]}})]),
      {}, P, ["spec.containers[0].securityContext.capabilities.drop"]),
