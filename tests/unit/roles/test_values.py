@@ -1,0 +1,232 @@
+"""The values each role renders for its charts are ready for tenants: multi-tenant telemetry,
+SASL and authorization on Redpanda, STRICT mTLS, Kyverno HA, and no default admin password."""
+
+import re
+
+import pytest
+import yaml
+
+from .rendering import COMPONENTS, REPO, render
+
+
+def releases(role, **extra):
+    return render(role, "{{ _%s_releases }}" % role, **extra)
+
+
+def values_of(role, name=None, **extra):
+    rel = releases(role, **extra)
+    return (rel[0] if name is None else next(r for r in rel if r["name"] == name))["values"]
+
+
+# --- observability ------------------------------------------------------------------------
+
+def test_loki_mimir_tempo_are_multi_tenant():
+    assert values_of("observability", "loki")["loki"]["auth_enabled"] is True
+    assert values_of("observability", "mimir")["mimir"]["structuredConfig"]["multitenancy_enabled"] is True
+    assert values_of("observability", "tempo")["multitenancyEnabled"] is True
+
+
+def otel_config(tenants=()):
+    return values_of("observability", "otel", observability_tenants=list(tenants))["config"]
+
+
+def test_collector_never_trusts_a_workload_header():
+    config = otel_config(["acme"])
+    for proto in ("grpc", "http"):
+        assert config["receivers"]["otlp"]["protocols"][proto]["include_metadata"] is False
+    text = str(config)
+    assert "from_context" not in text and "headers_setter" not in text
+    # a tenant attribute set by the workload is deleted before the namespace label sets it
+    pipeline = config["service"]["pipelines"]["logs/in"]["processors"]
+    assert pipeline.index("resource/strip") < pipeline.index("k8sattributes")
+    assert {"key": "openova.tenant", "action": "delete"} in config["processors"]["resource/strip"]["attributes"]
+
+
+def test_collector_takes_the_tenant_from_the_source_namespace():
+    k8s = otel_config()["processors"]["k8sattributes"]
+    assert k8s["pod_association"] == [{"sources": [{"from": "connection"}]}]
+    assert {"tag_name": "openova.tenant", "key": "openova.io/tenant", "from": "namespace"} in k8s["extract"]["labels"]
+
+
+@pytest.mark.parametrize("signal,backend", [("logs", "loki"), ("metrics", "mimir"), ("traces", "tempo")])
+def test_each_tenant_gets_its_own_org_id(signal, backend):
+    config = otel_config(["acme", "globex"])
+    table = config["connectors"][f"routing/{signal}"]["table"]
+    route = next(r for r in table if '"acme"' in r["statement"])
+    assert route["statement"] == 'route() where attributes["openova.tenant"] == "acme"'
+    assert route["pipelines"] == [f"{signal}/acme"]
+    exporters = config["service"]["pipelines"][f"{signal}/acme"]["exporters"]
+    assert exporters == [f"otlphttp/{backend}-acme"]
+    assert config["exporters"][f"otlphttp/{backend}-acme"]["headers"] == {"X-Scope-OrgID": "acme"}
+    assert config["exporters"][f"otlphttp/{backend}-globex"]["headers"] == {"X-Scope-OrgID": "globex"}
+    # unknown namespaces are dropped, never sent to some tenant
+    assert config["connectors"][f"routing/{signal}"]["default_pipelines"] == [f"{signal}/dropped"]
+
+
+# --- redpanda, istio, kyverno -------------------------------------------------------------
+
+def test_redpanda_has_sasl_scram_and_authorization():
+    spec = render("redpanda", "{{ _redpanda_cluster }}")["spec"]["clusterSpec"]
+    assert spec["auth"]["sasl"]["enabled"] is True
+    assert spec["auth"]["sasl"]["mechanism"].startswith("SCRAM-SHA-")
+    assert spec["auth"]["sasl"]["secretRef"] == "redpanda-superusers"
+    assert spec["config"]["cluster"]["kafka_enable_authorization"] is True
+    assert spec["tls"]["enabled"] is True
+    secret = releases("redpanda")[0]["secrets"][0]
+    assert secret == {"name": "redpanda-superusers", "data": {"superusers.txt": "admin:{password}:SCRAM-SHA-512"}}
+
+
+def test_redpanda_overrides_merge_without_dropping_sasl():
+    spec = render("redpanda", "{{ _redpanda_cluster_spec }}",
+                  redpanda_cluster_spec_overrides={"statefulset": {"replicas": 5}}, redpanda_storage_class="fast")
+    assert spec["statefulset"]["replicas"] == 5 and spec["auth"]["sasl"]["enabled"] is True
+    assert spec["storage"]["persistentVolume"] == {"enabled": True, "size": "100Gi", "storageClass": "fast"}
+
+
+def platform_objects(**extra):
+    return render("platform_config", "{{ _platform_config_objects }}", **extra)
+
+
+def test_mesh_wide_mtls_is_strict():
+    pa = [o for o in platform_objects() if o["kind"] == "PeerAuthentication"]
+    assert pa == [{"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                   "metadata": {"name": "default", "namespace": "istio-system",
+                                "labels": {"app.kubernetes.io/managed-by": "openova-platform"}},
+                   "spec": {"mtls": {"mode": "STRICT"}}}]
+
+
+def test_ingress_gateway_selects_the_gateway_release_pods():
+    gw = next(o for o in platform_objects(openova_domain="example.com") if o["kind"] == "Gateway")
+    release = render("istio", "{{ istio_gateway_release_name }}")
+    assert gw["spec"]["selector"] == {"istio": release.removeprefix("istio-")}
+    assert gw["spec"]["servers"][0]["hosts"] == ["*.example.com"]
+    assert gw["spec"]["servers"][0]["tls"]["mode"] == "SIMPLE"
+
+
+def test_istio_releases_in_order_with_strict_friendly_mesh():
+    rel = releases("istio")
+    assert [r["chart"] for r in rel] == ["base", "istiod", "gateway"]
+    assert rel[1]["values"]["meshConfig"]["enableAutoMtls"] is True
+    assert rel[2]["namespace_labels"] == {"istio-injection": "enabled"}
+
+
+def test_kyverno_is_ha():
+    values = values_of("kyverno")
+    assert values["admissionController"]["replicas"] == 3
+    assert values["admissionController"]["podDisruptionBudget"]["enabled"] is True
+    for controller in ("backgroundController", "cleanupController", "reportsController"):
+        assert values[controller]["replicas"] >= 2
+
+
+# --- no default admin password ------------------------------------------------------------
+
+SECRET_REFS = {
+    "observability": ("grafana", lambda v: v["admin"]["existingSecret"]),
+    "harbor": (None, lambda v: v["existingSecretAdminPassword"]),
+    "redis": (None, lambda v: v["auth"]["existingSecret"]),
+    "llm_gateway": (None, lambda v: v["masterkeySecretName"]),
+}
+
+
+@pytest.mark.parametrize("role", sorted(SECRET_REFS))
+def test_admin_credentials_come_from_a_generated_secret(role):
+    name, ref = SECRET_REFS[role]
+    rel = releases(role)
+    release = rel[0] if name is None else next(r for r in rel if r["name"] == name)
+    secret = ref(release["values"])
+    generated = {s["name"]: s for s in release["secrets"]}
+    assert secret in generated, f"{role}: {secret} is not generated"
+    assert any("{password}" in v for v in generated[secret]["data"].values())
+
+
+# keys that would hold a credential itself (not the name of a Secret holding it)
+PASSWORD_KEY = re.compile(r"^(?!existingSecret)(?!.*secret(name|key)$).*(password|passwd|masterkey)$", re.I)
+
+
+def walk(node, path=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, f"{path}[{i}]")
+    else:
+        yield path, node
+
+
+@pytest.mark.parametrize("role", COMPONENTS)
+def test_no_values_carry_a_literal_password(role):
+    for release in releases(role):
+        for path, value in walk(release["values"]):
+            key = path.rsplit(".", 1)[-1]
+            assert not (PASSWORD_KEY.search(key) and isinstance(value, str) and value), (
+                f"{role}/{release['name']}: {path} holds a literal credential")
+
+
+def test_database_credentials_are_generated_and_copied():
+    secrets = render("postgresql", "{{ _postgresql_secrets }}")
+    assert [s["name"] for s in secrets] == ["harbor-db", "litellm-db"]
+    assert all(s["data"]["password"] == "{password}" and s["namespace"] == "postgresql" for s in secrets)
+    cluster = render("postgresql", "{{ _postgresql_objects }}")[0]
+    assert cluster["spec"]["enableSuperuserAccess"] is False
+    assert {"name": "harbor", "ensure": "present", "login": True,
+            "passwordSecret": {"name": "harbor-db"}} in cluster["spec"]["managed"]["roles"]
+    harbor = releases("harbor")[0]
+    assert {"name": "harbor-db", "copy_from": {"namespace": "postgresql", "name": "harbor-db"}} in harbor["secrets"]
+
+
+# --- shape shared by every component ------------------------------------------------------
+
+@pytest.mark.parametrize("role", COMPONENTS)
+def test_every_release_pins_chart_version_and_namespace(role):
+    for release in releases(role):
+        assert release["chart"] and release["namespace"] and release["repo"]
+        assert re.match(r"^v?\d+\.\d+\.\d+$", str(release["version"])), release
+        assert release["repo"].startswith(("https://", "oci://"))
+
+
+@pytest.mark.parametrize("role", ["redis", "cilium", "kyverno", "harbor", "cert_manager", "llm_gateway"])
+def test_values_overrides_merge_recursively(role):
+    merged = values_of(role, **{f"{role}_values_overrides": {"extra": {"a": 1}}})
+    assert merged["extra"] == {"a": 1}
+    assert set(render(role, "{{ %s_values }}" % role)) <= set(merged) - {"extra"}
+
+
+def test_test_charts_match_the_pinned_versions():
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    import test_charts
+    for chart, version in test_charts.pins().items():
+        meta = yaml.safe_load((REPO / "tests" / "charts" / chart / "Chart.yaml").read_text())
+        assert (meta["name"], str(meta["version"])) == (chart, version)
+
+
+def test_platform_namespaces_get_network_policies():
+    objects = platform_objects()
+    policies = {o["metadata"]["namespace"]: o for o in objects if o["kind"] == "NetworkPolicy"}
+    assert set(policies) == set(render("platform_config", "{{ _platform_config_namespaces }}"))
+    redis_from = policies["redis"]["spec"]["ingress"][0]["from"]
+    assert {"namespaceSelector": {"matchExpressions": [{"key": "openova.io/tenant", "operator": "Exists"}]}} in redis_from
+    kyverno = policies["kyverno"]["spec"]["ingress"]
+    assert kyverno[1] == {"ports": [{"port": 9443}]}
+    assert all("openova.io/tenant" not in str(r) for r in kyverno)
+
+
+def test_grafana_datasources_carry_the_tenant_org_id():
+    wiring = [o for o in platform_objects() if o["metadata"]["namespace"] == "observability"]
+    secret = next(o for o in wiring if o["kind"] == "Secret")
+    assert secret["metadata"]["labels"]["grafana_datasource"] == "1"
+    import base64
+    ds = yaml.safe_load(base64.b64decode(secret["data"]["datasources.yaml"]))["datasources"]
+    assert {d["type"] for d in ds} == {"loki", "prometheus", "tempo"}
+    assert all(d["jsonData"]["httpHeaderName1"] == "X-Scope-OrgID"
+               and d["secureJsonData"]["httpHeaderValue1"] == "platform" for d in ds)
+
+
+def test_priority_classes_exist_for_the_values_that_use_them():
+    names = {o["metadata"]["name"] for o in render("platform_config", "{{ _platform_config_priority_objects }}")}
+    used = set()
+    for role in COMPONENTS:
+        for release in releases(role):
+            used |= {v for p, v in walk(release["values"]) if p.endswith("priorityClassName") and v.startswith("openova")}
+    assert used and used <= names
