@@ -48,8 +48,8 @@ def offboard(client, *names):
 def pair(client, platform_namespaces):
     """Two onboarded tenants: A with topics and PostgreSQL, B plain."""
     a, b = "ta" + uid(), "tb" + uid()
-    tenants = [spec(a, display_name="Tenant A", topics=[{"name": a + ".orders", "partitions": 3},
-                                                         {"name": a + ".events"}],
+    topics = [{"name": a + ".orders", "partitions": 3}, {"name": a + ".events"}]
+    tenants = [spec(a, display_name="Tenant A", topics=topics,
                     postgres={"enabled": True}, quota={"requests_cpu": "1", "limits_cpu": "1"},
                     network={"egress_cidrs": ["10.20.0.0/16"]}),
                spec(b)]

@@ -39,20 +39,20 @@ def test_onboard_then_offboard_one_tenant(kubeconfig, client):
               "tenant_owner_groups": name + "-admins", "tenant_viewer_groups": name + "-auditors, " + name + "-ops",
               "tenant_namespaces": "%s-dev,%s-prod" % (name, name)}
     try:
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=survey)
+        _rc, out, _stdout = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=survey)
         result = task_result(out, "Apply the tenants in one batch")
         assert result["changed"] is True
         assert "Namespace %s-prod" % name in result["tenants"][name]["created"]
         binding = engine.get("rbac.authorization.k8s.io/v1", "RoleBinding", "openova-tenant-viewer", name + "-dev")
         assert [s["name"] for s in binding["subjects"]] == [name + "-auditors", name + "-ops"]
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=survey)
+        _rc, out, _stdout = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=survey)
         assert changed(out) == 0
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
-                                   extra_vars={"tenant_name": name}, check=True)
+        _rc, out, _stdout = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
+                                         extra_vars={"tenant_name": name}, check=True)
         assert changed(out) == 1
         assert not engine.get("v1", "Namespace", name + "-dev")["metadata"].get("deletionTimestamp")
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
-                                   extra_vars={"tenant_name": name})
+        _rc, out, _stdout = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
+                                         extra_vars={"tenant_name": name})
         result = task_result(out, "Apply the tenants in one batch")
         assert "Namespace %s-dev" % name in result["tenants"][name]["deleted"]
     finally:
@@ -61,13 +61,13 @@ def test_onboard_then_offboard_one_tenant(kubeconfig, client):
 
 
 def test_offboard_playbook_refuses_an_unmanaged_namespace(kubeconfig, namespace):
-    rc, _out, stdout = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
-                                    extra_vars={"tenant_name": "it", "tenant_namespaces": namespace}, expect_rc=2)
+    _rc, _out, stdout = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig,
+                                     extra_vars={"tenant_name": "it", "tenant_namespaces": namespace}, expect_rc=2)
     assert "is not managed by openova-platform" in stdout
 
 
 def test_onboard_tenants_check_mode_with_the_inventory_examples(kubeconfig):
-    _rc, out, _ = run_playbook(REPO / "playbooks" / "onboard_tenants.yml", kubeconfig, check=True, diff=True)
+    _rc, out, _stdout = run_playbook(REPO / "playbooks" / "onboard_tenants.yml", kubeconfig, check=True, diff=True)
     result = task_result(out, "Apply the tenants in one batch")
     assert set(result["tenants"]) == {"acme", "globex"}
     assert not result["tenants"]["acme"]["failed"]

@@ -235,8 +235,8 @@ def validate(tenants, platform, state="present", namespace_owners=None):
     claimed = {}
     for path, tenant in out:
         if tenant["name"] in names:
-            problems.append(("%s.name" % path, "tenant %r is listed twice (also %s)" % (tenant["name"],
-                                                                                       names[tenant["name"]])))
+            problems.append(("%s.name" % path, "tenant %r is listed twice (also %s)"
+                             % (tenant["name"], names[tenant["name"]])))
         names[tenant["name"]] = path
         for i, ns in enumerate(tenant["namespaces"]):
             if ns in claimed and claimed[ns][0] != tenant["name"]:

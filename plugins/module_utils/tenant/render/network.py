@@ -45,8 +45,9 @@ def render_network_policies(tenant, platform):
         policy("openova-allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
             "to": [dict(_ns_selector(["kube-system"]), podSelector={"matchLabels": {"k8s-app": "kube-dns"}})],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
+        gateway = _ns_selector([platform["ingress_namespace"]])
         policy("openova-allow-ingress-gateway", {"podSelector": {}, "policyTypes": ["Ingress"],
-                                                 "ingress": [{"from": [_ns_selector([platform["ingress_namespace"]])]}]})
+                                                 "ingress": [{"from": [gateway]}]})
         policy("openova-allow-platform", {"podSelector": {}, "policyTypes": ["Egress"],
                                           "egress": [{"to": [_ns_selector(platform_egress_namespaces(platform))]}]})
         extra = {"podSelector": {}, "policyTypes": []}

@@ -54,5 +54,5 @@ def test_limit_range(tenant, platform, passwords):
 
 
 def test_default_service_account(tenant, platform, passwords):
-    (sa, _) = render_service_accounts(tenant(), platform)
+    sa = render_service_accounts(tenant(), platform)[0]
     assert sa["metadata"]["name"] == "default" and sa["automountServiceAccountToken"] is False

@@ -21,8 +21,8 @@ def test_redpanda_objects(tenant, platform, passwords):
     assert objs[1]["spec"]["cluster"] == {"clusterRef": {"name": "redpanda"}}
     user = objs[3]["spec"]
     assert user["authentication"]["type"] == "SCRAM-SHA-512"
-    assert user["authentication"]["password"]["valueFrom"]["secretKeyRef"] == {"name": "tenant-acme-redpanda",
-                                                                              "key": "password"}
+    key_ref = user["authentication"]["password"]["valueFrom"]["secretKeyRef"]
+    assert key_ref == {"name": "tenant-acme-redpanda", "key": "password"}
     assert [(a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"])
             for a in user["authorization"]["acls"]] == [("topic", "acme.", "prefixed"), ("group", "acme.", "prefixed")]
     assert decode(objs[4]) == {"username": "tenant-acme", "password": "s3cret", "mechanism": "SCRAM-SHA-512",
