@@ -104,8 +104,8 @@ def _pod_from(obj, namespace):
 
 def test_adr_example_passes_offline_and_its_defaulted_pod_passes_psa_restricted(client, engine, restricted_ns):
     deployment, pdb = corpus.adr_example()
-    findings, _, _ = check_objects([("adr", 0, deployment), ("adr", 1, pdb)],
-                                   Params(tenant=corpus.TENANT, pdb_mode="validate"))
+    findings = check_objects([("adr", 0, deployment), ("adr", 1, pdb)],
+                                   Params(tenant=corpus.TENANT, pdb_mode="validate"))[0]
     assert sorted(f["rule"] for f in findings) == sorted(RULE_IDS)
     assert {f["result"] for f in findings} == {"pass"}
 
@@ -129,10 +129,10 @@ def test_adr_example_passes_offline_and_its_defaulted_pod_passes_psa_restricted(
 
 def test_check_workloads_playbook(kubeconfig):
     fixtures = REPO / "tests" / "kyverno" / "fixtures"
-    rc, out, _ = run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig,
-                              extra_vars={"tenant": "acme", "src": str(fixtures / "adr-example.yaml")})
-    rc, out, stdout = run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, expect_rc=2,
-                                   extra_vars={"tenant": "acme", "src": str(fixtures / "deploy-no-spread.yaml")})
+    run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig,
+                 extra_vars={"tenant": "acme", "src": str(fixtures / "adr-example.yaml")})
+    stdout = run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, expect_rc=2,
+                          extra_vars={"tenant": "acme", "src": str(fixtures / "deploy-no-spread.yaml")})[2]
     assert "require-topology-spread" in stdout
     run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, check=True,
                  extra_vars={"tenant": "acme", "src": str(fixtures), "report_only": True})

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the guard-rail fixture corpus and the Kyverno CLI suites.
 
     python3 tests/kyverno/generate.py          # (re)write fixtures/ and the suites
@@ -43,7 +42,7 @@ PATCHED = ("adr-example", "pod-compliant", "cronjob-drop-net-raw-only", "deploy-
 def patched(docs):
     """The first document after workload_check's mirror of the mutate policy."""
     obj = copy.deepcopy(docs[0])
-    spec_keys, _ = POD_KINDS[obj["kind"]]
+    spec_keys = POD_KINDS[obj["kind"]][0]
     spec = obj
     for key in spec_keys:
         spec = spec[key]

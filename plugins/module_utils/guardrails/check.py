@@ -179,7 +179,7 @@ def check_object(obj, params, pdbs=(), source=None, index=None):
     for rule in POD_RULES:
         violations = rule.check(spec, meta, prefix, params, params.tenant)
         if violations:
-            message = "%s (%s)" % (rule_message(rule, params), "; ".join(m for _, m in violations))
+            message = "%s (%s)" % (rule_message(rule, params), "; ".join(v[1] for v in violations))
             findings.append(_finding(base, rule.id, FAIL, message, violations))
         else:
             findings.append(_finding(base, rule.id, PASS, "%s: ok" % rule.id))
@@ -213,7 +213,7 @@ def _pdb_finding(obj, params, pdbs, base):
 def check_objects(objects, params):
     """(source, index, obj) triples -> (findings, skipped, defaults)."""
     findings, skipped, defaulted = [], [], []
-    pdbs = [o for _, _, o in objects if isinstance(o, dict) and o.get("kind") == "PodDisruptionBudget"]
+    pdbs = [t[2] for t in objects if isinstance(t[2], dict) and t[2].get("kind") == "PodDisruptionBudget"]
     platform = set(params.platform_namespaces)
     for source, index, obj in objects:
         where = {"source": source, "document": index}

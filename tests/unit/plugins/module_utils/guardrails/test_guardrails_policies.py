@@ -91,11 +91,11 @@ def test_mutate_policy_only_adds_what_is_absent():
     (Params(), []),
 ])
 def test_validate_params(params, fields):
-    assert [f for f, _ in validate_params(params)] == fields
+    assert [p[0] for p in validate_params(params)] == fields
 
 
 def test_committed_kyverno_suite_matches_the_renderer():
     """tests/kyverno is generated; a drift means someone edited it by hand or forgot to re-run."""
     proc = subprocess.run([sys.executable, str(REPO / "tests/kyverno/generate.py"), "--check"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr + "\nrun: python3 tests/kyverno/generate.py"

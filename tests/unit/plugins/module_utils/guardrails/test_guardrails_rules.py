@@ -114,8 +114,8 @@ CASES = [
 @pytest.mark.parametrize("check, pod_spec, meta, params, paths", CASES)
 def test_rule_checks(check, pod_spec, meta, params, paths):
     found = getattr(rules, check)(copy.deepcopy(pod_spec), meta, "spec", params, params.tenant)
-    assert [p for p, _ in found] == paths
-    assert all(m for _, m in found)
+    assert [v[0] for v in found] == paths
+    assert all(v[1] for v in found)
 
 
 def test_template_paths_use_the_prefix():
