@@ -21,6 +21,8 @@ description:
     C(require-sidecar-injection), and C(pod-security-restricted), which predicts Pod Security Admission
     C(restricted) on the defaulted pod (seccomp profile, capabilities, C(runAsUser=0), host ports, volume types,
     C(procMount), sysctls)."
+  - Other kinds with a pod template (C(spec.template.spec.containers), for example an Argo Rollout) are judged like
+    the Pods they create, without C(require-pdb); the cluster checks those Pods at admission.
   - Before judging, it applies the defaults the platform's mutate policy adds at admission (pod
     C(seccompProfile) RuntimeDefault; per container C(allowPrivilegeEscalation=false) and C(capabilities.drop=[ALL])
     where unset) and reports them in RV(defaults_applied).
