@@ -267,3 +267,9 @@ def test_rerun_keeps_the_replicas_the_hpa_chose(client, engine, kubeconfig, tena
     assert not off.get("failed"), off.get("msg")
     assert engine.get("apps/v1", "Deployment", "orders-v1", tenant_ns)["spec"]["replicas"] == 3
     assert ("HorizontalPodAutoscaler", "deleted") in [(r["kind"], r["action"]) for r in off["results"]]
+
+
+def test_deploy_service_validates_its_variables(kubeconfig):
+    rc, _out, stdout = run_playbook(DEPLOY, kubeconfig, extra_vars={"traffic": "fast"}, expect_rc=None)
+    assert rc != 0
+    assert "service" in stdout and "traffic" in stdout
