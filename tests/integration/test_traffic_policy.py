@@ -2,9 +2,12 @@
 the schemas accept every object, weight shifts are idempotent, check mode
 writes nothing, optional parts are pruned, and bad input never reaches the API."""
 
+import importlib.util
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
@@ -166,3 +169,32 @@ def test_namespace_of_another_tenant_is_refused(client, engine, tenant_ns):
     with pytest.raises(SpecError, match="belongs to tenant 'acme' .*not to 'globex'"):
         run_traffic_policy(policy(tenant_ns, tenant="globex"), client=client)
     assert engine.list(NET, "VirtualService", namespace=tenant_ns) == []
+
+
+def test_module_shell_check_mode_and_diff(kubeconfig, engine, tenant_ns, tmp_path):
+    """The module through ansible-playbook: --check writes nothing, --diff shows the weights."""
+    spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "traffic", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "policy", "openova.platform.traffic_policy": {
+            "kubeconfig": kubeconfig, "name": "shop", "namespace": tenant_ns, "tenant": TENANT,
+            "subsets": [{"name": "v1"}, {"name": "v2"}], "weights": "{{ weights }}"}}]}]))
+
+    def run(weights_, **kwargs):
+        out = conftest.run_playbook(playbook, kubeconfig, extra_vars={"weights": weights_}, **kwargs)[1]
+        return out["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+    dry = run({"v1": 90, "v2": 10}, check=True)
+    assert dry["changed"] and engine.list(NET, "VirtualService", namespace=tenant_ns) == []
+    assert run({"v1": 90, "v2": 10})["changed"]
+    shifted = run({"v1": "50", "v2": "50"}, diff=True)
+    assert shifted["changed"] and shifted["api_requests"] > 0
+    [diff] = shifted["diff"]
+    assert diff["before_header"] == "VirtualService %s/shop" % tenant_ns
+    assert [r["weight"] for r in diff["before"]["spec"]["http"][-1]["route"]] == [90, 10]
+    assert [r["weight"] for r in diff["after"]["spec"]["http"][-1]["route"]] == [50, 50]
+    assert "managedFields" not in diff["after"]["metadata"]
+    assert run({"v1": 50, "v2": 50})["changed"] is False
