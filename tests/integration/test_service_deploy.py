@@ -121,6 +121,7 @@ def test_deploy_service_playbook(kubeconfig, engine, tenant_ns):
     assert vs["spec"]["http"][-1]["route"][0]["destination"]["subset"] == "v1"
     assert vs["spec"]["http"][-1]["timeout"] == "5s"
     assert engine.get("networking.istio.io/v1alpha3", "EnvoyFilter", "orders-ratelimit", tenant_ns) is not None
+
     # Controllers keep writing the status of the Deployment, PDB and HPA, which bumps their
     # resourceVersion; what a re-run must not change is the spec (generation) and our
     # managed fields. The VirtualService has no status writer, so its resourceVersion holds.
