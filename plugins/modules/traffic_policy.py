@@ -171,6 +171,13 @@ options:
         description: The ingress Gateway as C(<namespace>/<name>).
         type: str
         default: istio-ingress/openova-gateway
+  state:
+    description:
+      - V(present) applies the policy. V(absent) deletes every VirtualService, DestinationRule and EnvoyFilter
+        the module made for O(name) (found by their labels); only O(name), O(namespace) and O(tenant) matter then.
+    type: str
+    choices: [present, absent]
+    default: present
   workload_labels:
     description:
       - The pod labels the rate-limit EnvoyFilter selects. Defaults to C(app=<name>), which
@@ -212,6 +219,13 @@ EXAMPLES = r"""
     gateway:
       hosts: [shop.acme.openova.io]
       path: /shop
+
+- name: Remove the service's routing
+  openova.platform.traffic_policy:
+    name: shop
+    namespace: acme-prod
+    tenant: acme
+    state: absent
 """
 
 RETURN = r"""
@@ -275,7 +289,8 @@ def main():
              gateway=dict(type="dict", options=dict(
                  hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),
                  gateway=dict(type="str", default="istio-ingress/openova-gateway"))),
-             workload_labels=dict(type="dict")),
+             workload_labels=dict(type="dict"),
+             state=dict(type="str", choices=["present", "absent"], default="present")),
         run_traffic_policy)
 
 

@@ -198,3 +198,16 @@ def test_module_shell_check_mode_and_diff(kubeconfig, engine, tenant_ns, tmp_pat
     assert [r["weight"] for r in diff["after"]["spec"]["http"][-1]["route"]] == [50, 50]
     assert "managedFields" not in diff["after"]["metadata"]
     assert run({"v1": 50, "v2": 50})["changed"] is False
+
+
+def test_state_absent_removes_every_traffic_object(client, engine, tenant_ns):
+    run_traffic_policy(policy(tenant_ns, **FULL), client=client)
+    gone = run_traffic_policy({"name": "shop", "namespace": tenant_ns, "tenant": TENANT, "state": "absent"},
+                              client=client)
+    assert gone["changed"] and sorted((r["kind"], r["action"]) for r in gone["results"]) == [
+        ("DestinationRule", "deleted"), ("EnvoyFilter", "deleted"), ("VirtualService", "deleted"),
+        ("VirtualService", "deleted")]
+    assert engine.list(NET, "VirtualService", namespace=tenant_ns) == []
+    again = run_traffic_policy({"name": "shop", "namespace": tenant_ns, "tenant": TENANT, "state": "absent"},
+                               client=client)
+    assert again["changed"] is False and again["results"] == []

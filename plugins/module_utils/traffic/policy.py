@@ -51,10 +51,11 @@ def check_namespace(engine, namespace, tenant):
 
 
 def run_traffic_policy(params, check_mode=False, diff=False, client=None):
-    """Apply a service's traffic policy. Returns changed, results, objects and diff."""
+    """Apply a service's traffic policy (or, with state=absent, delete every traffic
+    object of the service). Returns changed, results, objects and diff."""
     policy = policy_from_params(params)
     validate_policy(policy)  # raises before any request
-    objects = render_traffic(policy)
+    objects = [] if params.get("state") == "absent" else render_traffic(policy)
     engine = Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or "openova-platform",
                     force_conflicts=bool(params.get("force_conflicts")))
     check_namespace(engine, policy["namespace"], policy["tenant"])
@@ -62,7 +63,7 @@ def run_traffic_policy(params, check_mode=False, diff=False, client=None):
     for api_version, kind in OWNED_KINDS:
         owned += engine.list(api_version, kind, label_selector=owner_selector(policy["name"], PART),
                              namespace=policy["namespace"])
-    results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
+    results = engine.apply(objects, existing=dict((ref(o), o) for o in owned)) if objects else []
     if not any(r.action == "failed" for r in results):  # prune only after a clean apply
         results += engine.prune(objects, owned)
     result = {
