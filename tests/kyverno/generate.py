@@ -27,7 +27,7 @@ sys.path.insert(0, str(COLLECTIONS))
 import corpus  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import apply_defaults  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import (  # noqa: E402
-    MUTATE_POLICY, render_policies,
+    LABELS, MUTATE_POLICY, render_policies,
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (  # noqa: E402
     PDB_RULE_ID, POD_KINDS, POD_RULES, Params, needs_pdb, policy_name,
@@ -86,12 +86,26 @@ def expected(fixtures, pdb_mode):
     return out
 
 
+def generated_pdb(obj):
+    """The PodDisruptionBudget Kyverno must generate for a workload no PDB selects."""
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"],
+                         "labels": dict(LABELS, **{"app.kubernetes.io/managed-by": "kyverno"})},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": obj["spec"]["selector"]["matchLabels"]}}}
+
+
 def test_doc(fixtures, pdb_mode):
-    groups = {}
+    groups, generated = {}, []
     for policy, rule, kind, result, name in expected(fixtures, pdb_mode):
+        if pdb_mode == "generate" and rule == PDB_RULE_ID and result == "pass":
+            generated.append((policy, rule, kind, name))
+            continue
         groups.setdefault((policy, rule, kind, result), []).append(name)
     results = [{"policy": p, "rule": r, "kind": k, "result": res, "resources": sorted(names)}
                for (p, r, k, res), names in sorted(groups.items())]
+    for policy, rule, kind, name in sorted(generated):
+        results.append({"policy": policy, "rule": rule, "kind": kind, "result": "pass", "resources": [name],
+                        "generatedResource": "../generated/%s.yaml" % name})
     for name in PATCHED:
         obj = fixtures[name][0]
         results.append({"policy": MUTATE_POLICY, "rule": rule_name("default-container-security", obj["kind"]),
@@ -121,6 +135,10 @@ def outputs():
     fixtures = corpus.fixtures()
     files = {"fixtures/%s.yaml" % name: dump(docs) for name, docs in fixtures.items()}
     files.update({"patched/%s.yaml" % name: dump([patched(fixtures[name])]) for name in PATCHED})
+    for docs in fixtures.values():
+        obj = docs[0]
+        if obj["metadata"]["annotations"][corpus.EXPECT] == PDB_RULE_ID:
+            files["generated/%s.yaml" % obj["metadata"]["name"]] = dump([generated_pdb(obj)])
     for suite, mode in SUITES.items():
         files["%s/policies.yaml" % suite] = dump([p for p in render_policies(Params(pdb_mode=mode))
                                                   if p["kind"] == "ClusterPolicy"])

@@ -130,7 +130,8 @@ def render_pdb_policy(params):
             "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
             "name": "{{ request.object.metadata.name }}", "namespace": "{{ request.object.metadata.namespace }}",
             "synchronize": True,
-            "data": {"metadata": {"labels": dict(LABELS)},
+            # Kyverno sets app.kubernetes.io/managed-by: kyverno on what it generates.
+            "data": {"metadata": {"labels": {"app.kubernetes.io/part-of": LABELS["app.kubernetes.io/part-of"]}},
                      "spec": {"maxUnavailable": 1,
                               "selector": {"matchLabels": "{{ request.object.spec.selector.matchLabels }}"}}},
         }}
