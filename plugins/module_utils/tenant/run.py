@@ -108,7 +108,8 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     failed}}, shared, diff?}``; raises SpecError before any write on bad input.
     """
     state = params.get("state") or "present"
-    workers = params.get("concurrency") or 8
+    workers = params.get("concurrency")
+    workers = 8 if workers is None else workers
     if workers < 1:
         raise SpecError([("concurrency", "%r must be 1 or more" % workers)])
     platform = v.normalize_platform(params.get("platform"))
