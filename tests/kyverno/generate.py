@@ -94,7 +94,7 @@ def generated_pdb(obj):
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": obj["spec"]["selector"]["matchLabels"]}}}
 
 
-def test_doc(fixtures, pdb_mode):
+def test_doc(fixtures, pdb_mode, policy_files):
     groups, generated = {}, []
     for policy, rule, kind, result, name in expected(fixtures, pdb_mode):
         if pdb_mode == "generate" and rule == PDB_RULE_ID and result == "pass":
@@ -118,8 +118,9 @@ def test_doc(fixtures, pdb_mode):
         "apiVersion": "cli.kyverno.io/v1alpha1",
         "kind": "Test",
         "metadata": {"name": "openova-guardrails-%s-pdb" % pdb_mode},
-        "policies": ["policies.yaml"],
-        "resources": ["../fixtures/%s.yaml" % n for n in sorted(fixtures)],
+        "policies": policy_files,  # in render order: the mutate policy first, as the webhooks run
+        "resources": ["../fixtures/%s.yaml" % n for n in sorted(fixtures)]
+        + ["../fixtures/%s.pdb.yaml" % n for n in sorted(fixtures) if fixtures[n][1:]],
         "values": {"namespaceSelector": [{"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}]},
         "apiCallResponses": [
             {"urlPath": "/api/v1/namespaces/%s" % corpus.NAMESPACE, "response": {"body": namespace}},
@@ -133,16 +134,20 @@ def test_doc(fixtures, pdb_mode):
 def outputs():
     """relative path -> file text, for everything this script owns."""
     fixtures = corpus.fixtures()
-    files = {"fixtures/%s.yaml" % name: dump(docs) for name, docs in fixtures.items()}
+    # One document per file (ansible-test's yamllint); the Kyverno CLI reads no List kind.
+    files = {"fixtures/%s.yaml" % name: dump(docs[:1]) for name, docs in fixtures.items()}
+    files.update({"fixtures/%s.pdb.yaml" % name: dump(docs[1:2]) for name, docs in fixtures.items() if docs[1:]})
+    assert all(len(docs) <= 2 for docs in fixtures.values())
     files.update({"patched/%s.yaml" % name: dump([patched(fixtures[name])]) for name in PATCHED})
     for docs in fixtures.values():
         obj = docs[0]
         if obj["metadata"]["annotations"][corpus.EXPECT] == PDB_RULE_ID:
             files["generated/%s.yaml" % obj["metadata"]["name"]] = dump([generated_pdb(obj)])
     for suite, mode in SUITES.items():
-        files["%s/policies.yaml" % suite] = dump([p for p in render_policies(Params(pdb_mode=mode))
-                                                  if p["kind"] == "ClusterPolicy"])
-        files["%s/kyverno-test.yaml" % suite] = dump([test_doc(fixtures, mode)])
+        policies = [p for p in render_policies(Params(pdb_mode=mode)) if p["kind"] == "ClusterPolicy"]
+        names = ["policies/%02d-%s.yaml" % (i, p["metadata"]["name"]) for i, p in enumerate(policies)]
+        files.update({"%s/%s" % (suite, n): dump([p]) for n, p in zip(names, policies)})
+        files["%s/kyverno-test.yaml" % suite] = dump([test_doc(fixtures, mode, names)])
     return files
 
 
@@ -158,8 +163,8 @@ def main(argv):
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
-    stale = sorted(str(p.relative_to(HERE)) for p in (HERE / "fixtures").glob("*.yaml")
-                   if str(p.relative_to(HERE)) not in wanted) if (HERE / "fixtures").exists() else []
+    owned = [p for d in ("fixtures", "patched", "generated") + tuple(SUITES) for p in (HERE / d).rglob("*.yaml")]
+    stale = sorted(str(p.relative_to(HERE)) for p in owned if str(p.relative_to(HERE)) not in wanted)
     for rel in stale:
         drift.append(rel + " (stale)")
         if not check:
