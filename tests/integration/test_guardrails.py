@@ -105,7 +105,7 @@ def _pod_from(obj, namespace):
 def test_adr_example_passes_offline_and_its_defaulted_pod_passes_psa_restricted(client, engine, restricted_ns):
     deployment, pdb = corpus.adr_example()
     findings = check_objects([("adr", 0, deployment), ("adr", 1, pdb)],
-                                   Params(tenant=corpus.TENANT, pdb_mode="validate"))[0]
+                             Params(tenant=corpus.TENANT, pdb_mode="validate"))[0]
     assert sorted(f["rule"] for f in findings) == sorted(RULE_IDS)
     assert {f["result"] for f in findings} == {"pass"}
 
