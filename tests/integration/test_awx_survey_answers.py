@@ -60,14 +60,14 @@ def test_onboard_and_offboard_from_survey_answers(kubeconfig, engine):
     offboard = survey_answers("offboard_tenant.yml", {"tenant_name": name})
     assert offboard == {"tenant_name": name, "tenant_namespaces": "", "confirm_delete_pvcs": "false"}
     try:
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=onboard)
+        out = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=onboard)[1]
         result = task_result(out, "Apply the tenants in one batch")
         assert f"Namespace {name}-prod" in result["tenants"][name]["created"]
         binding = engine.get("rbac.authorization.k8s.io/v1", "RoleBinding", "openova-tenant-admin", f"{name}-dev")
         assert sorted(s["name"] for s in binding["subjects"]) == [f"{name}-admins", f"{name}-leads"]
         quota = engine.list("v1", "ResourceQuota", label_selector=f"openova.io/tenant={name}")
         assert quota, "no ResourceQuota for the medium tier"
-        _rc, out, _ = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig, extra_vars=offboard)
+        out = run_playbook(REPO / "playbooks" / "offboard_tenant.yml", kubeconfig, extra_vars=offboard)[1]
         result = task_result(out, "Apply the tenants in one batch")
         assert f"Namespace {name}-dev" in result["tenants"][name]["deleted"]
     finally:
@@ -81,8 +81,7 @@ def test_check_workloads_from_survey_answers(kubeconfig):
     assert good["report_only"] == "false" and good["zone_spread"] == "false"
     run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, extra_vars=good)
     bad = survey_answers("check_workloads.yml", {"tenant": "acme", "src": str(fixtures / "deploy-no-spread.yaml")})
-    _rc, _out, stdout = run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, extra_vars=bad,
-                                     expect_rc=2)
+    stdout = run_playbook(REPO / "playbooks" / "check_workloads.yml", kubeconfig, extra_vars=bad, expect_rc=2)[2]
     assert "require-topology-spread" in stdout
     report = survey_answers("check_workloads.yml", {"tenant": "acme", "src": str(fixtures / "deploy-no-spread.yaml"),
                                                     "report_only": "true"})

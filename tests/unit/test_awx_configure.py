@@ -141,4 +141,4 @@ def test_survey_change_is_applied_on_the_next_run(tmp_path):
         assert run.returncode == 0 and _changed(run.stdout) == 1, run.stdout
         template = awx.named("job_templates", "Check workloads")
         assert awx.surveys[template["id"]]["spec"][0]["question_name"] == "Tenant name"
-        assert [path for _, path in awx.writes[writes:]] == [f"job_templates/{template['id']}/survey_spec"]
+        assert [write[1] for write in awx.writes[writes:]] == [f"job_templates/{template['id']}/survey_spec"]

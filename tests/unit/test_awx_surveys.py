@@ -128,8 +128,7 @@ def check_against_spec(survey: dict, options: dict, prompted=()) -> list[str]:
         question = questions.get(var)
         if required and question is None and var not in prompted:
             problems.append(f"{var}: required by the argument spec, but no question asks for it")
-        elif required and question is not None and not question.get("required") \
-                and question.get("default") in (None, ""):
+        elif required and question is not None and not question.get("required") and question.get("default") in (None, ""):
             problems.append(f"{var}: required by the argument spec, but the question is optional with no default")
         if question is None:
             continue
@@ -194,8 +193,8 @@ def test_catalogue_covers_the_job_playbooks():
     assert {t["playbook"] for t in TEMPLATES} == EXPECTED_PLAYBOOKS
     assert len(set(IDS)) == len(IDS)
     for template in TEMPLATES:
-        assert set(template) <= {"name", "playbook", "description", "survey", "argument_spec",
-                                  "prompted_variables", "credentials"}, template["name"]
+        known = {"name", "playbook", "description", "survey", "argument_spec", "prompted_variables", "credentials"}
+        assert set(template) <= known, template["name"]
         assert (AWX / template["survey"]).is_file(), template["survey"]
 
 
@@ -318,7 +317,7 @@ def test_real_spec_mismatch_is_reported():
     for question in survey["spec"]:
         if question["variable"] == "pdb_mode":
             question["choices"] = ["generate", "strict"]
-    _, options = load_options(template["argument_spec"])
+    options = load_options(template["argument_spec"])[1]
     assert check_against_spec(survey, options) == [
         "pdb_mode: the survey offers ['generate', 'strict'], the argument spec allows ['generate', 'validate']"]
 
