@@ -170,7 +170,12 @@ options:
       gateway:
         description: The ingress Gateway as C(<namespace>/<name>).
         type: str
-        default: istio-ingress/openova-gateway
+        default: istio-ingress/openova-ingress
+  ingress_domain:
+    description:
+      - The domain the ingress Gateway serves (C(*.<domain>)). When set, every O(gateway.hosts) entry must be a name
+        under it.
+    type: str
   state:
     description:
       - V(present) applies the policy. V(absent) deletes every VirtualService, DestinationRule and EnvoyFilter
@@ -288,8 +293,9 @@ def main():
                  fill_interval=dict(type="str", required=True), status_code=dict(type="int"))),
              gateway=dict(type="dict", options=dict(
                  hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),
-                 gateway=dict(type="str", default="istio-ingress/openova-gateway"))),
+                 gateway=dict(type="str", default="istio-ingress/openova-ingress"))),
              workload_labels=dict(type="dict"),
+             ingress_domain=dict(type="str"),
              state=dict(type="str", choices=["present", "absent"], default="present")),
         run_traffic_policy)
 

@@ -44,7 +44,7 @@ FULL = dict(
     outlier_detection={"consecutive_5xx_errors": 5, "interval": "10s", "base_ejection_time": "30s",
                        "max_ejection_percent": 50},
     rate_limit={"max_tokens": 100, "tokens_per_fill": 10, "fill_interval": "1s"},
-    gateway={"hosts": ["shop.acme.openova.io"], "path": "/shop", "gateway": "istio-ingress/openova-gateway"},
+    gateway={"hosts": ["shop.acme.openova.io"], "path": "/shop", "gateway": "istio-ingress/openova-ingress"},
 )
 
 
@@ -80,7 +80,7 @@ def test_crd_schemas_accept_every_object_and_read_back(client, engine, tenant_ns
     assert value["typed_config"]["token_bucket"]["max_tokens"] == 100
 
     ingress = engine.get(NET, "VirtualService", "shop-ingress", tenant_ns)
-    assert ingress["spec"]["gateways"] == ["istio-ingress/openova-gateway"]
+    assert ingress["spec"]["gateways"] == ["istio-ingress/openova-ingress"]
     assert ingress["spec"]["http"][0]["match"] == [{"uri": {"prefix": "/shop"}}]
 
 

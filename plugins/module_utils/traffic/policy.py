@@ -22,7 +22,7 @@ from ansible_collections.openova.platform.plugins.module_utils.traffic.validate 
 
 OWNED_KINDS = ((NETWORKING, "VirtualService"), (NETWORKING, "DestinationRule"), (ENVOY_FILTER_API, "EnvoyFilter"))
 POLICY_KEYS = ("name", "namespace", "tenant", "host", "port", "subsets", "weights", "routes", "timeout", "retries",
-               "connection_pool", "outlier_detection", "rate_limit", "gateway", "workload_labels")
+               "connection_pool", "outlier_detection", "rate_limit", "gateway", "workload_labels", "ingress_domain")
 
 
 def policy_from_params(params):

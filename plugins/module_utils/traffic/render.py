@@ -17,7 +17,7 @@ from ansible_collections.openova.platform.plugins.module_utils.traffic.validate 
 
 NETWORKING = "networking.istio.io/v1"
 ENVOY_FILTER_API = "networking.istio.io/v1alpha3"
-DEFAULT_GATEWAY = "istio-ingress/openova-gateway"
+DEFAULT_GATEWAY = "istio-ingress/openova-ingress"
 PART = "traffic"
 LOCAL_RATELIMIT = "envoy.filters.http.local_ratelimit"
 LOCAL_RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"

@@ -261,7 +261,7 @@ def validate_policy(params):
     _check_retries(p, "retries", params.get("retries"))
     _check_traffic_settings(p, params)
     _check_rate_limit(p, params.get("rate_limit"))
-    _check_gateway(p, params.get("gateway"))
+    _check_gateway(p, params.get("gateway"), params.get("ingress_domain"))
     p.raise_if_any()
 
 
@@ -319,7 +319,7 @@ def _check_rate_limit(problems, rate_limit):
         _check_int(problems, "rate_limit.status_code", rate_limit["status_code"], 400, 599)
 
 
-def _check_gateway(problems, gateway):
+def _check_gateway(problems, gateway, domain=None):
     if gateway is None:
         return
     if not isinstance(gateway, dict):
@@ -335,6 +335,9 @@ def _check_gateway(problems, gateway):
         for index, host in enumerate(hosts):
             if not isinstance(host, str) or host == "*" or not DNS_NAME.match(host) or "." not in host:
                 problems.add("gateway.hosts[%d]" % index, "%r is not a fully qualified host name" % (host,))
+            elif domain and not host.endswith("." + domain):
+                problems.add("gateway.hosts[%d]" % index, "%r is outside the platform's domain; the ingress Gateway "
+                             "serves only names under %s, for example shop.%s" % (host, domain, domain))
     path = gateway.get("path", "/")
     if not isinstance(path, str) or not path.startswith("/") or re.search(r"\s", path):
         problems.add("gateway.path", "%r must start with '/' and contain no spaces" % (path,))

@@ -70,7 +70,7 @@ def test_rate_limit_is_scoped_to_the_service_pods():
 
 def test_ingress_uses_the_platform_gateway_and_default_split():
     ing = by_name(render_traffic(POLICY))["VirtualService/shop-ingress"]
-    assert ing["spec"]["gateways"] == ["istio-ingress/openova-gateway"]
+    assert ing["spec"]["gateways"] == ["istio-ingress/openova-ingress"]
     assert ing["spec"]["hosts"] == ["shop.acme.openova.io"]
     assert ing["spec"]["http"][0]["match"] == [{"uri": {"prefix": "/shop"}}]
     assert [r["weight"] for r in ing["spec"]["http"][0]["route"]] == [90, 10]

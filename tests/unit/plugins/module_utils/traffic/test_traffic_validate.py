@@ -92,6 +92,7 @@ def test_valid_policy_passes():
     ({"outlier_detection": {"base_ejection_time": "30"}}, "outlier_detection.base_ejection_time"),
     ({"outlier_detection": {"max_ejection_percent": 150}}, "outlier_detection.max_ejection_percent"),
     ({"gateway": {"hosts": ["*"], "path": "/"}}, "gateway.hosts[0]"),
+    ({"gateway": {"hosts": ["shop.evil.example"], "path": "/"}, "ingress_domain": "openova.io"}, "gateway.hosts[0]"),
     ({"gateway": {"hosts": ["shop.acme.openova.io"], "path": "shop"}}, "gateway.path"),
     ({"gateway": {"hosts": ["shop.acme.openova.io"], "path": "/", "gateway": "a/b/c"}}, "gateway.gateway"),
     ({"subsets": [{"name": "v1"}, {"name": "v1"}], "weights": {"v1": 100}}, "subsets[1].name"),
