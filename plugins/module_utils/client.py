@@ -128,31 +128,39 @@ class Client:
 
     # ------------------------------------------------------------------ requests
     def request(self, method, path, body=None, query=None, content_type=None, accept=None):
-        """Send one request and return the decoded JSON (or None for an empty body)."""
+        """Send one request and return the decoded JSON (or None for an empty body).
+
+        ``body`` is a dict (or list) and is always sent as JSON, which is also
+        valid YAML for ``application/apply-patch+yaml``; ``content_type``
+        defaults to ``application/json`` when there is a body.
+        """
         headers = {"Accept": accept or "application/json"}
-        if content_type:
-            headers["Content-Type"] = content_type
-        if body is not None and not isinstance(body, str):
-            body = json.dumps(body)
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
         with self._lock:
             self.requests += 1
         query = list((query or {}).items())
+        payload = None if body is None else json.dumps(body).encode("utf-8")
         try:
             if hasattr(self.api, "param_serialize"):
-                # kubernetes >= 34: the client no longer raises on HTTP errors.
-                method_, url, headers, body, _post = self.api.param_serialize(
+                # kubernetes >= 34. Its REST layer re-encodes bodies by content
+                # type, so the URL and the auth headers come from the client and
+                # the already encoded body goes straight to the connection pool.
+                method_, url, headers, _body, _post = self.api.param_serialize(
                     method=method, resource_path=path, query_params=query, header_params=headers,
-                    body=body, auth_settings=["BearerToken"])
-                resp = self.api.call_api(method_, url, header_params=headers, body=body,
-                                         _request_timeout=self.timeout)
-                data = resp.read()
-                status, reason = resp.status, resp.reason
+                    auth_settings=["BearerToken"])
+                resp = self.api.rest_client.pool_manager.request(
+                    method_, url, body=payload, headers=headers, retries=False,
+                    timeout=urllib3.Timeout(total=self.timeout), preload_content=True)
             else:  # pragma: no cover - kubernetes < 34
+                # Its REST layer JSON-encodes bodies of JSON content types itself.
+                json_type = "json" in headers.get("Content-Type", "")
                 resp = self.api.call_api(
-                    path, method, query_params=query, header_params=headers, body=body,
+                    path, method, query_params=query, header_params=headers,
+                    body=body if json_type or payload is None else payload.decode("utf-8"),
                     auth_settings=["BearerToken"], _preload_content=False,
                     _return_http_data_only=True, _request_timeout=self.timeout)
-                data, status, reason = resp.data, resp.status, resp.reason
+            data, status, reason = resp.data, resp.status, resp.reason
         except ApiException as exc:
             if not exc.status:  # status 0: the request never got an answer
                 raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (

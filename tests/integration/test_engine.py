@@ -131,3 +131,11 @@ def test_discovery_is_reused_within_a_run(client):
         client.resource("apps/v1", "Deployment")
         client.resource("networking.istio.io/v1", "VirtualService")
     assert client.requests - before <= 2  # at most the two aggregated discovery documents
+
+
+def test_post_sends_the_body_once(client, namespace):
+    """A plain JSON POST (create) reaches the server as an object, not a JSON string."""
+    created = client.request("POST", "/api/v1/namespaces/%s/configmaps" % namespace,
+                             body={"apiVersion": "v1", "kind": "ConfigMap",
+                                   "metadata": {"name": "posted"}, "data": {"k": "v"}})
+    assert created["metadata"]["name"] == "posted" and created["data"] == {"k": "v"}

@@ -15,7 +15,6 @@ from ansible_collections.openova.platform.plugins.module_utils.tenant.render.met
 # Client.request JSON-encodes the body itself; with a JSON content type the
 # kubernetes client encodes that string a second time, so POSTs use YAML (a
 # superset of JSON) as the content type.
-JSON_BODY = "application/yaml"
 PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
 
 
@@ -172,7 +171,7 @@ def allowed(client, user, groups, namespace, verb, group, resource):
     review = client.request("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", body={
         "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
         "spec": {"user": user, "groups": groups, "resourceAttributes": {
-            "namespace": namespace, "verb": verb, "group": group, "resource": resource}}}, content_type=JSON_BODY)
+            "namespace": namespace, "verb": verb, "group": group, "resource": resource}}})
     return review["status"].get("allowed", False)
 
 
@@ -230,13 +229,13 @@ def test_quota_and_limit_range_are_enforced(pair, client):
     a, _b, _tenants, _first = pair
     ns = a + "-dev"
     path = "/api/v1/namespaces/%s/pods" % ns
-    created = client.request("POST", path, body=restricted_pod("defaults"), content_type=JSON_BODY)
+    created = client.request("POST", path, body=restricted_pod("defaults"))
     container = created["spec"]["containers"][0]
     assert container["resources"] == {"limits": {"cpu": "500m", "memory": "512Mi"},
                                       "requests": {"cpu": "100m", "memory": "128Mi"}}
     big = {"requests": {"cpu": "1500m", "memory": "128Mi"}, "limits": {"cpu": "1500m", "memory": "128Mi"}}
     with pytest.raises(ApiError) as err:
-        client.request("POST", path, body=restricted_pod("too-big", big), content_type=JSON_BODY)
+        client.request("POST", path, body=restricted_pod("too-big", big))
     assert err.value.status == 403 and "exceeded quota" in err.value.msg
     client.request("DELETE", path + "/defaults", query={"gracePeriodSeconds": "0"})
 
@@ -304,8 +303,7 @@ def test_offboarding_refuses_namespaces_with_pvcs(client, platform_namespaces, e
         run_tenant({"tenants": [spec(name)]}, client=client)
         client.request("POST", "/api/v1/namespaces/%s-dev/persistentvolumeclaims" % name, body={
             "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}},
-            content_type=JSON_BODY)
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
         with pytest.raises(SpecError) as err:
             run_tenant({"state": "absent", "tenants": [{"name": name}]}, client=client)
         assert "confirm_delete_pvcs=true" in err.value.msg and "data" in err.value.msg
