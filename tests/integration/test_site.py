@@ -155,5 +155,6 @@ def test_unreachable_source_is_skipped_with_a_report_when_asked(kubeconfig):
                                   "redis_chart_repo": "https://127.0.0.1:9/charts", "openova_chart_source": "upstream"},
                      tags="redis")
     messages = [res.get("msg", "") for name, res in tasks(out) if name == "Summarise the platform"]
-    assert "SKIPPED component 'redis'" in messages[0]
+    assert messages[0][0].endswith("installed: none")
+    assert messages[0][1].startswith("SKIPPED component 'redis': chart 'valkey' 3.0.31 from upstream https://127.0.0.1:9/charts")
     assert "redis/valkey" in releases(kubeconfig)  # skipping never removes
