@@ -19,6 +19,7 @@ from ansible_collections.openova.platform.plugins.module_utils.errors import (
     OpenovaError,
     WaitTimeout,
 )
+from ansible_collections.openova.platform.plugins.module_utils.managed_fields import up_to_date
 
 FIELD_MANAGER = "openova-platform"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
@@ -196,6 +197,9 @@ class Engine:
                 before = existing[obj_ref]
             else:
                 before = self.get(api_version, kind, name, namespace or None)
+            if up_to_date(before, obj, self.field_manager):
+                # Applying would change nothing, so nothing is sent (see managed_fields.py).
+                return ObjectResult(obj_ref, "unchanged", before, before)
             if self.check_mode and namespace in self._dry_namespaces:
                 # The namespace itself is only a dry-run result, so the server
                 # cannot dry-run objects inside it; report the object as given.

@@ -13,10 +13,9 @@ import base64
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ObjectResult, ref, ref_str
+from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
-from ansible_collections.openova.platform.plugins.module_utils.tenant.uptodate import up_to_date
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
     render_tenant,
@@ -175,13 +174,7 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
                 existing[obj_ref] = None
         elif not (obj_ref[1] == "ServiceAccount" and obj_ref[2] in ns_labels):
             existing[obj_ref] = None
-    # Objects already as desired are not sent at all (see uptodate.py).
-    manager = params.get("field_manager") or "openova-platform"
-    todo = [i for i, obj in enumerate(objects) if not up_to_date(existing.get(ref(obj)), obj, manager)]
-    results = [ObjectResult(ref(obj), "unchanged", existing.get(ref(obj)), existing.get(ref(obj)))
-               for obj in objects]
-    for index, result in zip(todo, engine.apply([objects[i] for i in todo], existing=existing)):
-        results[index] = result
+    results = engine.apply(objects, existing=existing)
     for owner, result in zip(owners, results):
         _record(summary if owner != "shared" else shared, owner, result)
     if params.get("prune", True):

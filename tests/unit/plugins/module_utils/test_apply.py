@@ -176,3 +176,19 @@ def test_condition_predicate_and_summary():
     client = FakeClient()
     counts = summarize(Engine(client).apply([NS]))
     assert counts["created"] == 1 and counts["failed"] == 0
+
+
+def test_up_to_date_objects_are_not_sent():
+    live = cm("a", {"k": "1"})
+    live["metadata"]["managedFields"] = [{
+        "manager": "openova-platform", "operation": "Apply",
+        "fieldsV1": {"f:data": {"f:k": {}}}}]
+    client = FakeClient([live])
+    result = Engine(client).apply([cm("a", {"k": "1"})], existing={ref(live): live})[0]
+    assert result.action == "unchanged"
+    assert client.calls == []  # neither read nor written
+    # A field we own but no longer set must be removed, so that object is sent.
+    client.calls.clear()
+    Engine(client).apply([{"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": "a", "namespace": "team"}}], existing={ref(live): live})
+    assert [c[0] for c in client.calls] == ["PATCH"]

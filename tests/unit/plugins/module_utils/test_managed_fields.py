@@ -1,8 +1,8 @@
-"""uptodate.py: when a write can be skipped."""
+"""managed_fields.py: when a server-side apply would change nothing, so the write can be skipped."""
 
 import pytest
 
-from ansible_collections.openova.platform.plugins.module_utils.tenant.uptodate import (
+from ansible_collections.openova.platform.plugins.module_utils.managed_fields import (
     contains,
     field_paths,
     managed_paths,

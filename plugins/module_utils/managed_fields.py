@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure test of whether a live object already is what we would apply, so that
-the write can be skipped. Skipping matters: a no-op re-run then costs only the
-labelled lists, and some CRDs (Redpanda User, whose status has schema defaults)
-get a new resourceVersion on every server-side apply even when nothing changes.
-No I/O here."""
+"""Pure test of whether a live object already is what a server-side apply
+would make it, read from the object and its managedFields, so that the engine
+can skip the write. Skipping matters: a no-op re-run then costs only the reads,
+and some CRDs (Redpanda User, whose status has schema defaults) get a new
+resourceVersion on every server-side apply even when nothing changes.
+No I/O here; used by apply.Engine."""
 
 from __future__ import absolute_import, division, print_function
 
