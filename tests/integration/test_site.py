@@ -20,9 +20,10 @@ ALL = ["cilium", "istio", "cert_manager", "kyverno", "redpanda", "postgresql", "
        "llm_gateway", "harbor"]
 # Helm releases as site.yml must install them: CRD-bearing charts and operators before what uses them.
 ORDER = ["kube-system/cilium", "istio-system/istio-base", "istio-system/istiod", "istio-ingress/istio-ingressgateway",
-         "cert-manager/cert-manager", "kyverno/kyverno", "redpanda/redpanda-operator", "cnpg-system/cnpg",
-         "redis/valkey", "observability/loki", "observability/mimir", "observability/tempo",
-         "observability/grafana", "observability/otel", "llm-gateway/litellm", "harbor/harbor"]
+         "cert-manager/cert-manager", "kyverno/kyverno", "openova-redpanda/redpanda-operator", "cnpg-system/cnpg",
+         "openova-data/valkey", "openova-observability/loki", "openova-observability/mimir",
+         "openova-observability/tempo", "openova-observability/grafana-operator", "openova-observability/otel",
+         "openova-llm-gateway/litellm", "harbor/harbor"]
 
 
 def site(kubeconfig, extra=None, tags=None, **kw):
@@ -85,16 +86,18 @@ def test_install_in_dependency_order_and_wait_for_ready_pods(kubeconfig):
     assert len(ours) == len(ORDER)
     assert all(any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"]["conditions"]) for p in ours)
     # the values the roles rendered reached the charts
-    cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "observability", "loki-test-values", "-o", "json").stdout)
+    cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "openova-observability", "loki-test-values", "-o", "json").stdout)
     assert "auth_enabled: true" in cm["data"]["values.yaml"]
     # platform configuration after the components
     pa = json.loads(kubectl(kubeconfig, "get", "peerauthentication", "-n", "istio-system", "default", "-o", "json").stdout)
     assert pa["spec"]["mtls"]["mode"] == "STRICT"
-    rp = json.loads(kubectl(kubeconfig, "get", "redpanda", "-n", "redpanda", "redpanda", "-o", "json").stdout)
+    rp = json.loads(kubectl(kubeconfig, "get", "redpanda", "-n", "openova-redpanda", "redpanda", "-o", "json").stdout)
     assert rp["spec"]["clusterSpec"]["auth"]["sasl"]["enabled"] is True
     # generated, never default, admin credentials
-    secret = json.loads(kubectl(kubeconfig, "get", "secret", "-n", "observability", "grafana-admin", "-o", "json").stdout)
+    secret = json.loads(kubectl(kubeconfig, "get", "secret", "-n", "openova-observability", "grafana-admin", "-o", "json").stdout)
     assert set(secret["data"]) == {"admin-user", "admin-password"}
+    grafana = json.loads(kubectl(kubeconfig, "get", "grafana", "-n", "openova-observability", "grafana", "-o", "json").stdout)
+    assert grafana["spec"]["disableDefaultAdminSecret"] is True
     print(f"install took {time.monotonic() - start:.0f}s")
 
 
@@ -107,16 +110,16 @@ def test_check_mode_changes_nothing(kubeconfig):
     before = releases(kubeconfig)
     _, out, _ = site(kubeconfig, {"redis_values_overrides": {"replica": {"replicaCount": 5}}}, check=True)
     # check mode reports the change it would make, and makes none
-    assert any(n.startswith("Install release redis/valkey") for n in changed_tasks(out))
+    assert any(n.startswith("Install release openova-data/valkey") for n in changed_tasks(out))
     after = releases(kubeconfig)
     assert {k: v["revision"] for k, v in after.items()} == {k: v["revision"] for k, v in before.items()}
 
 
 def test_upgrade_through_a_version_bump(kubeconfig):
     _, out, _ = site(kubeconfig, {"redis_chart_version": "3.0.32"}, tags="redis")
-    assert "Install release redis/valkey" in changed_tasks(out)
-    assert releases(kubeconfig)["redis/valkey"]["chart"] == "valkey-3.0.32"
-    cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "redis", "valkey-test-values", "-o", "json").stdout)
+    assert "Install release openova-data/valkey" in changed_tasks(out)
+    assert releases(kubeconfig)["openova-data/valkey"]["chart"] == "valkey-3.0.32"
+    cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "openova-data", "valkey-test-values", "-o", "json").stdout)
     assert cm["data"]["chart"] == "valkey-3.0.32"
 
 
@@ -157,4 +160,4 @@ def test_unreachable_source_is_skipped_with_a_report_when_asked(kubeconfig):
     messages = [res.get("msg", "") for name, res in tasks(out) if name == "Summarise the platform"]
     assert messages[0][0].endswith("installed: none")
     assert messages[0][1].startswith("SKIPPED component 'redis': chart 'valkey' 3.0.31 from upstream https://127.0.0.1:9/charts")
-    assert "redis/valkey" in releases(kubeconfig)  # skipping never removes
+    assert "openova-data/valkey" in releases(kubeconfig)  # skipping never removes

@@ -121,7 +121,6 @@ def test_kyverno_is_ha():
 # --- no default admin password ------------------------------------------------------------
 
 SECRET_REFS = {
-    "observability": ("grafana", lambda v: v["admin"]["existingSecret"]),
     "harbor": (None, lambda v: v["existingSecretAdminPassword"]),
     "redis": (None, lambda v: v["auth"]["existingSecret"]),
     "llm_gateway": (None, lambda v: v["masterkeySecretName"]),
@@ -140,6 +139,18 @@ def test_admin_credentials_come_from_a_generated_secret(role):
 
 
 # keys that would hold a credential itself (not the name of a Secret holding it)
+def test_grafana_admin_comes_from_the_generated_secret():
+    grafana = render("observability", "{{ _observability_grafana }}")
+    assert grafana["kind"] == "Grafana" and grafana["metadata"]["labels"]["dashboards"] == "grafana"
+    assert grafana["spec"]["disableDefaultAdminSecret"] is True
+    env = grafana["spec"]["deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env} == {
+        "GF_SECURITY_ADMIN_USER": {"name": "grafana-admin", "key": "admin-user"},
+        "GF_SECURITY_ADMIN_PASSWORD": {"name": "grafana-admin", "key": "admin-password"}}
+    operator = next(r for r in releases("observability") if r["chart"] == "grafana-operator")
+    assert operator["secrets"] == [{"name": "grafana-admin", "data": {"admin-user": "admin", "admin-password": "{password}"}}]
+
+
 PASSWORD_KEY = re.compile(r"^(?!existingSecret)(?!.*secret(name|key)$).*(password|passwd|masterkey)$", re.I)
 
 
@@ -166,13 +177,13 @@ def test_no_values_carry_a_literal_password(role):
 def test_database_credentials_are_generated_and_copied():
     secrets = render("postgresql", "{{ _postgresql_secrets }}")
     assert [s["name"] for s in secrets] == ["harbor-db", "litellm-db"]
-    assert all(s["data"]["password"] == "{password}" and s["namespace"] == "postgresql" for s in secrets)
+    assert all(s["data"]["password"] == "{password}" and s["namespace"] == "openova-data" for s in secrets)
     cluster = render("postgresql", "{{ _postgresql_objects }}")[0]
     assert cluster["spec"]["enableSuperuserAccess"] is False
     assert {"name": "harbor", "ensure": "present", "login": True,
             "passwordSecret": {"name": "harbor-db"}} in cluster["spec"]["managed"]["roles"]
     harbor = releases("harbor")[0]
-    assert {"name": "harbor-db", "copy_from": {"namespace": "postgresql", "name": "harbor-db"}} in harbor["secrets"]
+    assert {"name": "harbor-db", "copy_from": {"namespace": "openova-data", "name": "harbor-db"}} in harbor["secrets"]
 
 
 # --- shape shared by every component ------------------------------------------------------
@@ -205,7 +216,7 @@ def test_platform_namespaces_get_network_policies():
     objects = platform_objects()
     policies = {o["metadata"]["namespace"]: o for o in objects if o["kind"] == "NetworkPolicy"}
     assert set(policies) == set(render("platform_config", "{{ _platform_config_namespaces }}"))
-    redis_from = policies["redis"]["spec"]["ingress"][0]["from"]
+    redis_from = policies["openova-data"]["spec"]["ingress"][0]["from"]
     assert {"namespaceSelector": {"matchExpressions": [{"key": "openova.io/tenant", "operator": "Exists"}]}} in redis_from
     kyverno = policies["kyverno"]["spec"]["ingress"]
     assert kyverno[1] == {"ports": [{"port": 9443}]}
@@ -213,14 +224,13 @@ def test_platform_namespaces_get_network_policies():
 
 
 def test_grafana_datasources_carry_the_tenant_org_id():
-    wiring = [o for o in platform_objects() if o["metadata"]["namespace"] == "observability"]
-    secret = next(o for o in wiring if o["kind"] == "Secret")
-    assert secret["metadata"]["labels"]["grafana_datasource"] == "1"
-    import base64
-    ds = yaml.safe_load(base64.b64decode(secret["data"]["datasources.yaml"]))["datasources"]
-    assert {d["type"] for d in ds} == {"loki", "prometheus", "tempo"}
-    assert all(d["jsonData"]["httpHeaderName1"] == "X-Scope-OrgID"
-               and d["secureJsonData"]["httpHeaderValue1"] == "platform" for d in ds)
+    ds = [o for o in platform_objects() if o["kind"] == "GrafanaDatasource"]
+    assert {d["spec"]["datasource"]["type"] for d in ds} == {"loki", "prometheus", "tempo"}
+    for d in ds:
+        assert d["metadata"]["namespace"] == "openova-observability"
+        assert d["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
+        assert d["spec"]["datasource"]["jsonData"] == {"httpHeaderName1": "X-Scope-OrgID"}
+        assert d["spec"]["datasource"]["secureJsonData"] == {"httpHeaderValue1": "platform"}
 
 
 def test_priority_classes_exist_for_the_values_that_use_them():
