@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_malformed_kubeconfig_gives_one_line(tmp_path, content, expected):
 
 def test_unreachable_server_gives_one_line(tmp_path, kubeconfig):
     # The real kubeconfig pointed at a loopback port nothing listens on.
-    text = Path(kubeconfig).read_text().replace("https://127.0.0.1:16443", "https://127.0.0.1:1")
+    text = re.sub(r"server: https://127\.0\.0\.1:\d+", "server: https://127.0.0.1:1", Path(kubeconfig).read_text())
     path = tmp_path / "kubeconfig"
     path.write_text(text)
     rc, result, raw = _task(str(path), request_timeout=3)
