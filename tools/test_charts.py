@@ -42,7 +42,7 @@ def write(folder, name, version):
     chart = {"apiVersion": "v2", "name": name, "version": version, "appVersion": version, "type": "application",
              "description": f"openova.platform test stand-in for the {name} chart (no upstream code)"}
     (folder / "Chart.yaml").write_text(yaml.safe_dump(chart, sort_keys=False))
-    (folder / "values.yaml").write_text("testChart:\n  replicas: 1\n")
+    (folder / "values.yaml").write_text("---\n# Values come from the role under test.\n{}\n")
     shutil.copy(CHARTS / "_common" / "deployment.yaml", folder / "templates" / "all.yaml")
 
 

@@ -4,11 +4,11 @@ share the cluster state: removal of everything, a fresh install in dependency or
 on kwok-Ready pods, an idempotent re-run, check mode, an upgrade through a chart version bump,
 the removal of one component, and a fast, named failure for an unreachable chart source."""
 
+import base64
 import json
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -73,12 +73,12 @@ def test_prune_everything_first(kubeconfig):
 
 def test_install_in_dependency_order_and_wait_for_ready_pods(kubeconfig):
     start = time.monotonic()
-    _, out, _ = site(kubeconfig)
+    _rc, out, _stdout = site(kubeconfig)
     installs = [(name.split(" ", 2)[2], res) for name, res in tasks(out) if name.startswith("Install release ")]
-    assert [n for n, _ in installs] == ORDER
-    assert all(res["changed"] for _, res in installs)
+    assert [n for n, _res in installs] == ORDER
+    assert all(res["changed"] for _name, res in installs)
     # every release waited for its resources to be Ready
-    assert all(res["invocation"]["module_args"]["wait"] is True for _, res in installs)
+    assert all(res["invocation"]["module_args"]["wait"] is True for _name, res in installs)
     live = releases(kubeconfig)
     assert all(live[r]["status"] == "deployed" for r in ORDER)
     pods = json.loads(kubectl(kubeconfig, "get", "pods", "-A", "-l", "app.kubernetes.io/instance", "-o", "json").stdout)
@@ -87,7 +87,7 @@ def test_install_in_dependency_order_and_wait_for_ready_pods(kubeconfig):
     assert all(any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"]["conditions"]) for p in ours)
     # the values the roles rendered reached the charts
     cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "openova-observability", "loki-test-values", "-o", "json").stdout)
-    assert "auth_enabled: true" in cm["data"]["values.yaml"]
+    assert json.loads(base64.b64decode(cm["data"]["values.json.b64"]))["loki"]["auth_enabled"] is True
     # platform configuration after the components
     pa = json.loads(kubectl(kubeconfig, "get", "peerauthentication", "-n", "istio-system", "default", "-o", "json").stdout)
     assert pa["spec"]["mtls"]["mode"] == "STRICT"
@@ -102,13 +102,13 @@ def test_install_in_dependency_order_and_wait_for_ready_pods(kubeconfig):
 
 
 def test_second_run_changes_nothing(kubeconfig):
-    _, out, _ = site(kubeconfig)
+    _rc, out, _stdout = site(kubeconfig)
     assert out["stats"]["localhost"]["changed"] == 0, changed_tasks(out)
 
 
 def test_check_mode_changes_nothing(kubeconfig):
     before = releases(kubeconfig)
-    _, out, _ = site(kubeconfig, {"redis_values_overrides": {"replica": {"replicaCount": 5}}}, check=True)
+    _rc, out, _stdout = site(kubeconfig, {"redis_values_overrides": {"replica": {"replicaCount": 5}}}, check=True)
     # check mode reports the change it would make, and makes none
     assert any(n.startswith("Install release openova-data/valkey") for n in changed_tasks(out))
     after = releases(kubeconfig)
@@ -116,7 +116,7 @@ def test_check_mode_changes_nothing(kubeconfig):
 
 
 def test_upgrade_through_a_version_bump(kubeconfig):
-    _, out, _ = site(kubeconfig, {"redis_chart_version": "3.0.32"}, tags="redis")
+    _rc, out, _stdout = site(kubeconfig, {"redis_chart_version": "3.0.32"}, tags="redis")
     assert "Install release openova-data/valkey" in changed_tasks(out)
     assert releases(kubeconfig)["openova-data/valkey"]["chart"] == "valkey-3.0.32"
     cm = json.loads(kubectl(kubeconfig, "get", "configmap", "-n", "openova-data", "valkey-test-values", "-o", "json").stdout)
@@ -126,9 +126,9 @@ def test_upgrade_through_a_version_bump(kubeconfig):
 def test_component_dropped_from_the_selection_is_removed(kubeconfig):
     keep = [c for c in ALL if c != "harbor"]
     # without openova_prune_components nothing is removed
-    _, out, _ = site(kubeconfig, {"openova_components": keep, "redis_chart_version": "3.0.32"}, tags="harbor")
+    _rc, out, _stdout = site(kubeconfig, {"openova_components": keep, "redis_chart_version": "3.0.32"}, tags="harbor")
     assert "harbor/harbor" in releases(kubeconfig)
-    _, out, _ = site(kubeconfig, {"openova_components": keep, "openova_prune_components": True,
+    _rc, out, _stdout = site(kubeconfig, {"openova_components": keep, "openova_prune_components": True,
                                   "redis_chart_version": "3.0.32"}, tags="harbor")
     assert "Remove release harbor/harbor" in changed_tasks(out)
     assert "harbor/harbor" not in releases(kubeconfig)
@@ -143,10 +143,10 @@ def test_component_dropped_from_the_selection_is_removed(kubeconfig):
 ])
 def test_unreachable_source_fails_fast_naming_component_source_and_variable(kubeconfig, extra, source):
     start = time.monotonic()
-    rc, out, stdout = site(kubeconfig, dict(extra, openova_components=["redis"]), tags="redis", expect_rc=None)
+    rc, out, _stdout = site(kubeconfig, dict(extra, openova_components=["redis"]), tags="redis", expect_rc=None)
     elapsed = time.monotonic() - start
     assert rc != 0
-    failed = [res for _, res in tasks(out) if res.get("failed")]
+    failed = [res for _name, res in tasks(out) if res.get("failed")]
     msg = failed[0]["msg"]
     assert msg.startswith("component 'redis': chart 'valkey' 3.0.31 from " + source + " is unreachable")
     assert "redis_chart_source" in msg and "openova_chart_unreachable=skip" in msg
@@ -154,7 +154,7 @@ def test_unreachable_source_fails_fast_naming_component_source_and_variable(kube
 
 
 def test_unreachable_source_is_skipped_with_a_report_when_asked(kubeconfig):
-    _, out, _ = site(kubeconfig, {"openova_components": ["redis"], "openova_chart_unreachable": "skip",
+    _rc, out, _stdout = site(kubeconfig, {"openova_components": ["redis"], "openova_chart_unreachable": "skip",
                                   "redis_chart_repo": "https://127.0.0.1:9/charts", "openova_chart_source": "upstream"},
                      tags="redis")
     messages = [res.get("msg", "") for name, res in tasks(out) if name == "Summarise the platform"]
