@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the small test charts in tests/charts/ from the chart pins in roles/*/defaults.
 
-Each chart is the project's own minimal chart (tests/charts/_common/deployment.yaml: a
-Deployment with probes and resources, a Service, and a ConfigMap echoing the values it got),
+Each chart is the project's own minimal chart (tests/charts/_common/: a Deployment with
+probes and resources, a Service, and a ConfigMap echoing the values it got),
 named and versioned like the upstream chart a role pins, so the integration test can install
 the whole platform from a local directory. One chart also gets a second, newer version
 (<chart>-<version>/) to prove an upgrade through a version bump.
@@ -43,7 +43,8 @@ def write(folder, name, version):
              "description": f"openova.platform test stand-in for the {name} chart (no upstream code)"}
     (folder / "Chart.yaml").write_text(yaml.safe_dump(chart, sort_keys=False))
     (folder / "values.yaml").write_text("---\n# Values come from the role under test.\n{}\n")
-    shutil.copy(CHARTS / "_common" / "deployment.yaml", folder / "templates" / "all.yaml")
+    for template in sorted((CHARTS / "_common").glob("*.yaml")):
+        shutil.copy(template, folder / "templates" / template.name)
 
 
 def main():

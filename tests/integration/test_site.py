@@ -129,7 +129,7 @@ def test_component_dropped_from_the_selection_is_removed(kubeconfig):
     _rc, out, _stdout = site(kubeconfig, {"openova_components": keep, "redis_chart_version": "3.0.32"}, tags="harbor")
     assert "harbor/harbor" in releases(kubeconfig)
     _rc, out, _stdout = site(kubeconfig, {"openova_components": keep, "openova_prune_components": True,
-                                  "redis_chart_version": "3.0.32"}, tags="harbor")
+                                          "redis_chart_version": "3.0.32"}, tags="harbor")
     assert "Remove release harbor/harbor" in changed_tasks(out)
     assert "harbor/harbor" not in releases(kubeconfig)
 
@@ -155,8 +155,9 @@ def test_unreachable_source_fails_fast_naming_component_source_and_variable(kube
 
 def test_unreachable_source_is_skipped_with_a_report_when_asked(kubeconfig):
     _rc, out, _stdout = site(kubeconfig, {"openova_components": ["redis"], "openova_chart_unreachable": "skip",
-                                  "redis_chart_repo": "https://127.0.0.1:9/charts", "openova_chart_source": "upstream"},
-                     tags="redis")
+                                          "redis_chart_repo": "https://127.0.0.1:9/charts",
+                                          "openova_chart_source": "upstream"},
+                             tags="redis")
     messages = [res.get("msg", "") for name, res in tasks(out) if name == "Summarise the platform"]
     assert messages[0][0].endswith("installed: none")
     assert messages[0][1].startswith("SKIPPED component 'redis': chart 'valkey' 3.0.31 from upstream https://127.0.0.1:9/charts")
