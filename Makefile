@@ -8,7 +8,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CACHE)/collections
 PY := $(VENV)/bin/python
 DEVCLUSTER := $(PY) tools/devcluster.py
 
-.PHONY: help setup cluster-up cluster-down cluster-env cluster-status demo test unit integration lint sanity molecule kyverno-test benchmark build
+.PHONY: help setup cluster-up cluster-down cluster-env cluster-status demo platform test unit integration lint sanity molecule build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ sanity: setup ## ansible-test sanity, offline
 
 molecule: cluster-up ## molecule default scenario on the local cluster
 	@bash tools/test.sh molecule
+
+platform: cluster-up ## site.yml on the local cluster with the project's own test charts
+	@$(VENV)/bin/ansible-playbook site.yml -i inventories/test/hosts.yml
 
 build: setup ## build the collection tarball
 	@$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CACHE)/dist .

@@ -50,6 +50,7 @@ stage_cluster() {
 
 stage_integration() {
   [[ -f "$K8S_AUTH_KUBECONFIG" ]] || stage_cluster || return 1
+  python tools/toolchain.py helm kyverno >/dev/null || return 1  # site.yml and the Kyverno CLI tests use them
   run_pytest -q -p no:cacheprovider tests/integration
 }
 
