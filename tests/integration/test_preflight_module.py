@@ -84,3 +84,24 @@ def test_unreachable_server_gives_one_line(tmp_path, kubeconfig):
     assert rc != 0
     assert result["msg"] == "cannot reach the Kubernetes API at https://127.0.0.1:1: connection refused"
     assert "Traceback (most recent call last)" not in raw
+
+
+def test_installed_collection_runs_site_by_fqcn(tmp_path, kubeconfig):
+    """`ansible-galaxy collection build` makes a tarball, and `ansible-playbook
+    openova.platform.site` runs from the installed collection, away from this checkout."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CALLBACKS_ENABLED=QUIET_CALLBACKS,
+               ANSIBLE_CONFIG=str(tmp_path / "none.cfg"), K8S_AUTH_KUBECONFIG=kubeconfig)
+    env.pop("ANSIBLE_COLLECTIONS_PATH", None)
+    galaxy = str(VENV / "bin" / "ansible-galaxy")
+    subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(tmp_path), str(REPO)],
+                   cwd=tmp_path, env=env, check=True, capture_output=True)
+    tarball = next(tmp_path.glob("openova-platform-*.tar.gz"))
+    subprocess.run([galaxy, "collection", "install", "--offline", "--no-deps", "-p", str(tmp_path / "collections"),
+                    str(tarball)], cwd=tmp_path, env=env, check=True, capture_output=True)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(tmp_path / "collections")
+    proc = subprocess.run([str(VENV / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                           "-e", "ansible_python_interpreter=" + str(VENV / "bin" / "python"),
+                           "openova.platform.site", "--tags", "preflight"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "Ready node(s) in zones zone-a, zone-b, zone-c" in proc.stdout
