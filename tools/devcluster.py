@@ -86,7 +86,10 @@ def _running_pid(name: str) -> int | None:
         exe = os.readlink(f"/proc/{pid}/exe")
     except (ValueError, OSError):
         return None
-    # A recycled pid belongs to some other program: never signal it.
+    # A recycled pid belongs to some other program: never signal it. A binary
+    # rebuilt while it runs shows as "<path> (deleted)" and is still ours.
+    if exe.endswith(" (deleted)"):
+        exe = exe[:-len(" (deleted)")]
     return pid if exe == binary.strip() else None
 
 

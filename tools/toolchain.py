@@ -54,6 +54,16 @@ class GoBinary:
     def path(self) -> Path:
         return cache_dir() / "bin" / f"{self.name}-{self.version}" / self.name
 
+    @property
+    def recipe(self) -> str:
+        """Everything besides the version that shapes the binary; a cached
+        binary built from another recipe (say, older ldflags) is rebuilt."""
+        return json.dumps([self.module, self.package, self.staging_replace, self.ldflags])
+
+    def cached(self) -> bool:
+        stamp = self.path.parent / "recipe.json"
+        return self.path.exists() and stamp.exists() and stamp.read_text() == self.recipe
+
 
 def _k8s_staging(version: str) -> str:
     return "v0." + version.lstrip("v").split(".", 1)[1]
@@ -144,7 +154,7 @@ def _module_replaces(module: str, version: str, workdir: Path, log: Path) -> tup
 
 def build(binary: GoBinary) -> Path:
     """Build ``binary`` into the cache unless it is there; return its path."""
-    if binary.path.exists():
+    if binary.cached():
         return binary.path
     workdir = cache_dir() / "build" / f"{binary.name}-{binary.version}"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +173,7 @@ def build(binary: GoBinary) -> Path:
     print(f"building {binary.name} {binary.version} from {binary.package} ...", flush=True)
     _run_go(["build", "-trimpath", f"-ldflags=-s -w {binary.ldflags}".strip(), "-o", str(tmp), binary.package], workdir, log)
     tmp.rename(binary.path)
+    (binary.path.parent / "recipe.json").write_text(binary.recipe)
     return binary.path
 
 

@@ -28,9 +28,21 @@ def test_binaries_are_cached_by_version(tmp_path, monkeypatch):
     assert path == tmp_path / "bin" / f"etcd-{toolchain.ETCD_VERSION}" / "etcd"
     path.parent.mkdir(parents=True)
     path.write_text("cached")
+    (path.parent / "recipe.json").write_text(toolchain.BINARIES["etcd"].recipe)
     # A cached binary is returned as is: nothing is built, `go` is never called.
     monkeypatch.setattr(toolchain, "_go", lambda: pytest.fail("go must not run for a cached binary"))
     assert toolchain.build(toolchain.BINARIES["etcd"]) == path
+
+
+def test_a_binary_from_another_recipe_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENOVA_CACHE_DIR", str(tmp_path))
+    binary = toolchain.BINARIES["kube-apiserver"]
+    binary.path.parent.mkdir(parents=True)
+    binary.path.write_text("built without the version stamp")
+    (binary.path.parent / "recipe.json").write_text("[]")
+    assert not binary.cached()
+    (binary.path.parent / "recipe.json").write_text(binary.recipe)
+    assert binary.cached()
 
 
 def test_nodes_span_three_zones_with_hostname_and_allocatable():
