@@ -156,6 +156,28 @@ class Engine:
             item.setdefault("kind", kind)
         return items
 
+    def list_owned(self, kinds, label_selector, namespace=None):
+        """Every object of ``kinds`` (pairs of apiVersion and kind) that carries
+        the ownership ``label_selector``: one list request per kind, concurrently."""
+        def read(kind):
+            return self.list(kind[0], kind[1], label_selector=label_selector, namespace=namespace)
+
+        if len(kinds) > 1 and self.workers > 1:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(kinds))) as pool:
+                lists = list(pool.map(read, kinds))
+        else:
+            lists = [read(kind) for kind in kinds]
+        return [obj for items in lists for obj in items]
+
+    def reconcile(self, objects, owned):
+        """Apply ``objects``, then delete the ``owned`` objects they no longer
+        include. The deletes run only when every apply succeeded, so that a
+        failed apply never costs a working object (say, the HPA of a service)."""
+        results = self.apply(objects, existing=dict((ref(o), o) for o in owned)) if objects else []
+        if not any(r.action == "failed" for r in results):
+            results += self.prune(objects, owned)
+        return results
+
     # ------------------------------------------------------------------ apply
     def apply(self, objects, existing=None):
         """Server-side apply every object; returns ObjectResults in input order.
@@ -295,3 +317,22 @@ def summarize(results):
     for result in results:
         counts[result.action] += 1
     return counts
+
+
+def engine_for(params, client, check_mode):
+    """An Engine configured by the shared APPLY_ARGS options of a module."""
+    return Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or FIELD_MANAGER,
+                  force_conflicts=bool(params.get("force_conflicts")))
+
+
+def outcome(results, diff, subject):
+    """The common part of a module result: changed, per-object results, the
+    diff (only in diff mode, only changed objects) and, when objects failed,
+    failed and a message that starts with ``subject``."""
+    out = {"changed": any(r.changed for r in results), "results": [r.as_dict() for r in results]}
+    if diff:
+        out["diff"] = [r.diff() for r in results if r.changed]
+    failed = [r.error for r in results if r.action == "failed"]
+    if failed:
+        out.update(failed=True, msg="%s: %d object(s) failed: %s" % (subject, len(failed), "; ".join(failed)))
+    return out

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, summarize
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome, ref, summarize
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import (
     render_policies, validate_params,
@@ -36,28 +36,15 @@ def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
     if problems:
         raise SpecError(problems, subject="guardrail_policies")
     objects = render_policies(rule_params)
-    engine = Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or "openova-platform",
-                    force_conflicts=bool(params.get("force_conflicts")))
-    owned = []
-    for api_version, kind in OWNED_KINDS:
-        owned += engine.list(api_version, kind, label_selector=OWNED_SELECTOR)
+    engine = engine_for(params, client, check_mode)
+    owned = engine.list_owned(OWNED_KINDS, OWNED_SELECTOR)
     if params.get("state") == "absent":
         results = engine.delete(owned, existing=dict((ref(o), o) for o in owned))
     else:
-        results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
-        results += engine.prune(objects, owned)
-    result = {
-        "changed": any(r.changed for r in results),
-        "results": [r.as_dict() for r in results],
-        "summary": summarize(results),
-        "policies": [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterPolicy"],
-    }
+        results = engine.reconcile(objects, owned)
+    result = outcome(results, diff, "guard-rail policies")
+    result["summary"] = summarize(results)
+    result["policies"] = [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterPolicy"]
     if params.get("state") != "absent" and params.get("return_objects"):
         result["objects"] = objects
-    if diff:
-        result["diff"] = [r.diff() for r in results if r.changed]
-    failed = [r.error for r in results if r.action == "failed"]
-    if failed:
-        result["failed"] = True
-        result["msg"] = "guard-rail policies: %d object(s) failed: %s" % (len(failed), "; ".join(failed))
     return result

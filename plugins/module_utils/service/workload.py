@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome, ref
 from ansible_collections.openova.platform.plugins.module_utils.service.meta import owner_selector
 from ansible_collections.openova.platform.plugins.module_utils.service.render import (
     PART,
@@ -63,30 +63,19 @@ def run_tenant_service(params, check_mode=False, diff=False, client=None):
     """Apply (or, with state=absent, delete) one version of a tenant service."""
     absent = params.get("state") == "absent"
     spec = validate_service(spec_from_params(params), identity_only=absent)  # raises before any request
-    engine = Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or "openova-platform",
-                    force_conflicts=bool(params.get("force_conflicts")))
+    engine = engine_for(params, client, check_mode)
     check_namespace(engine, spec["namespace"], spec["tenant"])
     objects = [] if absent else render_workload(spec)
-    selector = owner_selector(spec["name"], PART) + ",version=" + spec["version"]
-    owned = []
-    for api_version, kind in VERSIONED:
-        owned += engine.list(api_version, kind, label_selector=selector, namespace=spec["namespace"])
+    owned = engine.list_owned(VERSIONED, owner_selector(spec["name"], PART) + ",version=" + spec["version"],
+                              namespace=spec["namespace"])
     keep_scaled_replicas(objects, owned, spec)
     if absent:
         results = engine.delete([ref(o) for o in owned], existing=dict((ref(o), o) for o in owned))
     else:
-        results = engine.apply(objects, existing=dict((ref(o), o) for o in owned))
-        if not any(r.action == "failed" for r in results):  # prune only after a clean apply
-            results += engine.prune(objects, owned)  # e.g. the HPA once autoscaling is turned off
-    result = {"changed": any(r.changed for r in results), "results": [r.as_dict() for r in results],
-              "objects": objects, "traffic": None if absent else default_traffic(spec), "workload": workload_name(spec)}
-    if diff:
-        result["diff"] = [r.diff() for r in results if r.changed]
-    failed = [r.error for r in results if r.action == "failed"]
-    if failed:
-        result.update(failed=True, msg="service %r: %d object(s) failed: %s" % (
-            spec["name"], len(failed), "; ".join(failed)))
-    elif params.get("wait") and not absent and not check_mode:
+        results = engine.reconcile(objects, owned)  # prunes, e.g., the HPA once autoscaling is turned off
+    result = outcome(results, diff, "service %r" % spec["name"])
+    result.update(objects=objects, traffic=None if absent else default_traffic(spec), workload=workload_name(spec))
+    if params.get("wait") and not absent and not check_mode and not result.get("failed"):
         replicas = next(o for o in objects if o["kind"] == "Deployment")["spec"]["replicas"]
         engine.wait("apps/v1", "Deployment", workload_name(spec), spec["namespace"],
                     predicate=deployment_available(replicas), timeout=params.get("wait_timeout") or 300,

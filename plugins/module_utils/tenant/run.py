@@ -11,7 +11,6 @@ __metaclass__ = type
 
 import base64
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
@@ -36,18 +35,9 @@ NEVER_DELETE = ("ServiceAccount",)
 PASSWORD_BYTES = 24
 
 
-def _read_owned(engine, tenant_names, workers):
+def _read_owned(engine, tenant_names):
     """(all namespaces, owned objects) of these tenants; one request per kind."""
-    selector = meta.owned_selector(tenant_names)
-
-    def read(kind):
-        return engine.list(kind[0], kind[1], label_selector=selector)
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(OWNED_KINDS) + 1))) as pool:
-        namespaces = pool.submit(engine.list, "v1", "Namespace")
-        lists = list(pool.map(read, OWNED_KINDS))
-    owned = [o for items in lists for o in items]
-    return namespaces.result(), owned
+    return engine.list("v1", "Namespace"), engine.list_owned(OWNED_KINDS, meta.owned_selector(tenant_names))
 
 
 def _live_password(live, secret_ref, key="password"):
@@ -118,7 +108,7 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     v.validate(params.get("tenants"), platform, state)
     engine = Engine(client, check_mode=check_mode, force_conflicts=params.get("force_conflicts", False),
                     workers=workers, field_manager=params.get("field_manager") or "openova-platform")
-    all_namespaces, owned = _read_owned(engine, names, workers)
+    all_namespaces, owned = _read_owned(engine, names)
     ns_labels = dict((n["metadata"]["name"], n["metadata"].get("labels") or {}) for n in all_namespaces)
     if state == "present":
         check = ns_labels

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.service.meta import TENANT_LABEL, owner_selector
 from ansible_collections.openova.platform.plugins.module_utils.traffic.render import (
@@ -56,25 +56,9 @@ def run_traffic_policy(params, check_mode=False, diff=False, client=None):
     policy = policy_from_params(params)
     validate_policy(policy)  # raises before any request
     objects = [] if params.get("state") == "absent" else render_traffic(policy)
-    engine = Engine(client, check_mode=check_mode, field_manager=params.get("field_manager") or "openova-platform",
-                    force_conflicts=bool(params.get("force_conflicts")))
+    engine = engine_for(params, client, check_mode)
     check_namespace(engine, policy["namespace"], policy["tenant"])
-    owned = []
-    for api_version, kind in OWNED_KINDS:
-        owned += engine.list(api_version, kind, label_selector=owner_selector(policy["name"], PART),
-                             namespace=policy["namespace"])
-    results = engine.apply(objects, existing=dict((ref(o), o) for o in owned)) if objects else []
-    if not any(r.action == "failed" for r in results):  # prune only after a clean apply
-        results += engine.prune(objects, owned)
-    result = {
-        "changed": any(r.changed for r in results),
-        "results": [r.as_dict() for r in results],
-        "objects": objects,
-    }
-    if diff:
-        result["diff"] = [r.diff() for r in results if r.changed]
-    failed = [r.error for r in results if r.action == "failed"]
-    if failed:
-        result["failed"] = True
-        result["msg"] = "traffic policy %r: %d object(s) failed: %s" % (policy["name"], len(failed), "; ".join(failed))
+    owned = engine.list_owned(OWNED_KINDS, owner_selector(policy["name"], PART), namespace=policy["namespace"])
+    result = outcome(engine.reconcile(objects, owned), diff, "traffic policy %r" % policy["name"])
+    result["objects"] = objects
     return result

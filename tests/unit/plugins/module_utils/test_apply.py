@@ -192,3 +192,36 @@ def test_up_to_date_objects_are_not_sent():
     Engine(client).apply([{"apiVersion": "v1", "kind": "ConfigMap",
                            "metadata": {"name": "a", "namespace": "team"}}], existing={ref(live): live})
     assert [c[0] for c in client.calls] == ["PATCH"]
+
+
+def test_reconcile_prunes_only_after_a_clean_apply():
+    keep, stale = cm("keep", {"k": "1"}), cm("stale", {})
+    client = FakeClient([keep, stale])
+    engine = Engine(client)
+    results = engine.reconcile([cm("keep", {"k": "2"})], [keep, stale])
+    assert [(r.ref[3], r.action) for r in results] == [("keep", "updated"), ("stale", "deleted")]
+    # A failed apply leaves every owned object in place.
+    client = FakeClient([keep, stale])
+    bad = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": "team"}}
+    client.request = _failing_patch(client.request)
+    results = Engine(client).reconcile([bad], [keep, stale])
+    assert [r.action for r in results] == ["failed"]
+    assert "/api/v1/namespaces/team/configmaps/stale" in client.store
+
+
+def _failing_patch(request):
+    def wrapped(method, path, body=None, query=None, content_type=None):
+        if method == "PATCH":
+            raise ApiError("rejected", status=422)
+        return request(method, path, body=body, query=query, content_type=content_type)
+    return wrapped
+
+
+def test_outcome_reports_diff_and_failures():
+    from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult, outcome
+    ok = ObjectResult(ref(NS), "created", None, NS)
+    bad = ObjectResult(ref(cm("a", {})), "failed", error="ConfigMap team/a: rejected")
+    out = outcome([ok, bad], True, "thing")
+    assert out["changed"] is True and len(out["diff"]) == 1
+    assert out["failed"] is True and out["msg"] == "thing: 1 object(s) failed: ConfigMap team/a: rejected"
+    assert "diff" not in outcome([ok], False, "thing") and "failed" not in outcome([ok], False, "thing")
