@@ -3,16 +3,12 @@ the way AWX builds them (text and choices as strings, integers as numbers, multi
 list; unanswered questions fall back to the survey default), run against the local control
 plane."""
 
-import importlib.util
 import uuid
 from pathlib import Path
 
 import yaml
+from harness import run_playbook, task_result
 
-_spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-run_playbook = _conftest.run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
@@ -42,12 +38,6 @@ def survey_answers(survey_file: str, answers: dict) -> dict:
     return extra
 
 
-def task_result(out, task_name):
-    for play in out["plays"]:
-        for task in play["tasks"]:
-            if task["task"]["name"].endswith(task_name):
-                return task["hosts"]["localhost"]
-    raise AssertionError("no task %r" % task_name)
 
 
 def test_onboard_and_offboard_from_survey_answers(kubeconfig, engine):

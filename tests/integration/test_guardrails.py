@@ -5,7 +5,6 @@ controller runs here, so verdicts are proven by the Kyverno CLI suite (tests/kyv
 this file also proves that the offline defaulting predicts Pod Security Admission."""
 
 import copy
-import importlib.util
 import sys
 import uuid
 from pathlib import Path
@@ -19,14 +18,10 @@ from ansible_collections.openova.platform.plugins.module_utils.guardrails.instal
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS, Params
 
-# run_playbook is a plain helper of the integration conftest; load it by path (see test_tenant_playbooks.py).
-_spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-run_playbook = _conftest.run_playbook
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "kyverno"))
 import corpus  # noqa: E402
+from harness import run_playbook
 
 KYVERNO = "kyverno.io/v1"
 

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from harness import CACHE, QUIET_CALLBACKS, REPO
+
 VENV = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv"))
-CACHE = Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO / ".cache")
-# Replaces ansible.cfg's profile_tasks, which would print into the JSON output. A stdout
-# callback listed here is ignored, and an empty list is not accepted.
-QUIET_CALLBACKS = "ansible.builtin.minimal"
 
 
 def _task(kubeconfig, **options):

@@ -4,7 +4,6 @@ routing applied, re-runs unchanged, check mode writes nothing, workload_check
 gates the apply, and the deployed objects pass workload_check and Kyverno."""
 
 import base64
-import importlib.util
 import json
 import subprocess
 import uuid
@@ -16,11 +15,8 @@ import yaml
 from ansible_collections.openova.platform.plugins.module_utils.apply import comparable
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
+from harness import kubectl_bin, run_playbook
 
-_spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-run_playbook = _conftest.run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "playbooks" / "deploy_service.yml"
@@ -254,7 +250,7 @@ def test_second_version_and_its_removal(client, engine, tenant_ns):
 def test_rerun_keeps_the_replicas_the_hpa_chose(client, engine, kubeconfig, tenant_ns):
     spec = dict(service_spec(tenant_ns), wait=True, wait_timeout=60)
     run_tenant_service(spec, client=client)
-    kubectl = _conftest.kubectl_bin()
+    kubectl = kubectl_bin()
     subprocess.run([kubectl, "--kubeconfig", kubeconfig, "-n", tenant_ns, "scale", "deployment/orders-v1",
                     "--replicas=5"], check=True, capture_output=True)
     again = run_tenant_service(spec, client=client)

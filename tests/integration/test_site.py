@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import REPO, kubectl_bin, run_playbook
+from harness import REPO, kubectl_bin, run_playbook
 
 INVENTORY = REPO / "inventories" / "test" / "hosts.yml"
 SITE = REPO / "site.yml"

@@ -2,33 +2,19 @@
 control plane: onboard from survey-style extra vars (changed, then changed=0),
 check mode on the inventory's example tenants, then offboard."""
 
-import importlib.util
 import uuid
 from pathlib import Path
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
+from harness import changed, run_playbook, task_result
 
-# run_playbook is a plain helper of the integration conftest (not a fixture);
-# load it by path, since both tests/ and tests/integration/ have a conftest.py.
-_spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-run_playbook = _conftest.run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
 
 
-def changed(out):
-    return out["stats"]["localhost"]["changed"]
 
 
-def task_result(out, task_name):
-    for play in out["plays"]:
-        for task in play["tasks"]:
-            if task["task"]["name"].endswith(task_name):
-                return task["hosts"]["localhost"]
-    raise AssertionError("no task %r" % task_name)
 
 
 def test_onboard_then_offboard_one_tenant(kubeconfig, client):

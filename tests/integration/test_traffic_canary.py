@@ -2,7 +2,6 @@
 (the VirtualService is read while the play runs), a rollback returns to 100/0
 and is idempotent, a failed check rolls back by itself, and check mode writes nothing."""
 
-import importlib.util
 import threading
 import time
 import uuid
@@ -12,13 +11,8 @@ import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
 from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from harness import run_playbook
 
-# run_playbook is a plain helper of the integration conftest (not a fixture); load it by
-# path, since both tests/ and tests/integration/ have a conftest.py.
-_spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-run_playbook = _conftest.run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 CANARY = REPO / "playbooks" / "canary.yml"

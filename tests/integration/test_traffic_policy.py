@@ -2,15 +2,14 @@
 the schemas accept every object, weight shifts are idempotent, check mode
 writes nothing, optional parts are pruned, and bad input never reaches the API."""
 
-import importlib.util
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from harness import run_playbook
 
 TENANT = "acme"
 NET = "networking.istio.io/v1"
@@ -173,9 +172,6 @@ def test_namespace_of_another_tenant_is_refused(client, engine, tenant_ns):
 
 def test_module_shell_check_mode_and_diff(kubeconfig, engine, tenant_ns, tmp_path):
     """The module through ansible-playbook: --check writes nothing, --diff shows the weights."""
-    spec = importlib.util.spec_from_file_location("_integration_conftest", Path(__file__).with_name("conftest.py"))
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump([{
         "name": "traffic", "hosts": "localhost", "gather_facts": False,
@@ -184,7 +180,7 @@ def test_module_shell_check_mode_and_diff(kubeconfig, engine, tenant_ns, tmp_pat
             "subsets": [{"name": "v1"}, {"name": "v2"}], "weights": "{{ weights }}"}}]}]))
 
     def run(weights_, **kwargs):
-        out = conftest.run_playbook(playbook, kubeconfig, extra_vars={"weights": weights_}, **kwargs)[1]
+        out = run_playbook(playbook, kubeconfig, extra_vars={"weights": weights_}, **kwargs)[1]
         return out["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
     dry = run({"v1": 90, "v2": 10}, check=True)
