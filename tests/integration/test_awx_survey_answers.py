@@ -38,8 +38,6 @@ def survey_answers(survey_file: str, answers: dict) -> dict:
     return extra
 
 
-
-
 def test_onboard_and_offboard_from_survey_answers(kubeconfig, engine):
     engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in PLATFORM_NAMESPACES])
     name = "awx" + uuid.uuid4().hex[:6]

@@ -13,10 +13,6 @@ REPO = Path(__file__).resolve().parents[2]
 PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
 
 
-
-
-
-
 def test_onboard_then_offboard_one_tenant(kubeconfig, client):
     engine = Engine(client)
     engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in PLATFORM_NAMESPACES])
