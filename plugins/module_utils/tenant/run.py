@@ -167,7 +167,8 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
     results = engine.apply(objects, existing=existing)
     for owner, result in zip(owners, results):
         _record(summary if owner != "shared" else shared, owner, result)
-    if params.get("prune", True):
+    # Prune only after a clean apply, as Engine.reconcile does.
+    if params.get("prune", True) and not any(r.action == "failed" for r in results):
         wanted = set(ref(o) for o in objects)
         stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE]
         doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
