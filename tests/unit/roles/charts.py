@@ -5,6 +5,7 @@ them: a chart's default values with its subcharts', its values.schema.json, and
 import functools
 import json
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -28,6 +29,17 @@ def available():
 def role_releases(role, **extra):
     """The role's releases resolved against the shared charts, as _helm_release resolves
     them with chart source `local`: each with `ref`, the .tgz of the pinned version."""
+    if not extra:
+        return json.loads(_default_releases(role))
+    return _role_releases(role, **extra)
+
+
+@functools.lru_cache(maxsize=None)
+def _default_releases(role):
+    return json.dumps(_role_releases(role))
+
+
+def _role_releases(role, **extra):
     defaults = {key: render(role, "{{ %s_chart_%s | default('') }}" % (role, name), **extra)
                 for key, name in (("chart", "name"), ("repo", "repo"), ("version", "version"))}
     return chart_releases(render(role, "{{ _%s_releases }}" % role, **extra), role, source="local",
@@ -187,7 +199,9 @@ def _template(helm, name, namespace, ref, values_json):
         os.unlink(handle.name)
     if proc.returncode:
         raise AssertionError(f"helm template {name} {ref} failed: {proc.stderr.strip()}")
-    return tuple(doc for doc in yaml.safe_load_all(proc.stdout) if doc)
+    # some charts leave trailing tabs, which Helm's YAML parser accepts and PyYAML does not
+    text = re.sub(r"[ \t]+$", "", proc.stdout, flags=re.M)
+    return tuple(doc for doc in yaml.safe_load_all(text) if doc)
 
 
 def template(release, values=None):
