@@ -4,9 +4,8 @@ SASL and authorization on Redpanda, STRICT mTLS, Kyverno HA, and no default admi
 import re
 
 import pytest
-import yaml
 
-from .rendering import COMPONENTS, REPO, releases, render
+from .rendering import COMPONENTS, releases, render
 
 
 def values_of(role, name=None, **extra):
@@ -200,15 +199,6 @@ def test_values_overrides_merge_recursively(role):
     merged = values_of(role, **{f"{role}_values_overrides": {"extra": {"a": 1}}})
     assert merged["extra"] == {"a": 1}
     assert set(render(role, "{{ %s_values }}" % role)) <= set(merged) - {"extra"}
-
-
-def test_test_charts_match_the_pinned_versions():
-    import sys
-    sys.path.insert(0, str(REPO / "tools"))
-    import test_charts
-    for chart, version in test_charts.pins().items():
-        meta = yaml.safe_load((REPO / "tests" / "charts" / chart / "Chart.yaml").read_text())
-        assert (meta["name"], str(meta["version"])) == (chart, version)
 
 
 def test_platform_namespaces_get_network_policies():
