@@ -165,9 +165,14 @@ def unknown_paths(values, default, schema_node=None, root=None, allow=(), path="
         if not (in_default or in_schema or open_schema):
             out.append(sub)
             continue
+        dflt = default.get(key) if in_default else None
+        # Helm cannot merge a list or a scalar over a map (or a map over a list): it keeps the
+        # chart's value and only warns, so the role's value silently does not happen
+        if in_default and dflt not in (None, {}, []) and isinstance(dflt, dict) != isinstance(value, dict):
+            out.append(f"{sub} (a {'map' if isinstance(dflt, dict) else type(dflt).__name__} in the chart)")
+            continue
         if not isinstance(value, dict):
             continue
-        dflt = default.get(key) if in_default else None
         sch = props.get(key) if in_schema else (node["additionalProperties"] if isinstance(
             node.get("additionalProperties"), dict) else None)
         if isinstance(dflt, dict) and dflt:

@@ -291,3 +291,19 @@ def test_values_json_round_trips():
     for role in COMPONENTS:
         for rel in charts.role_releases(role):
             assert "{{" not in json.dumps(rel["values"]), role
+
+
+@pytest.mark.parametrize("role", COMPONENTS)
+def test_the_crds_a_release_waits_for_are_its_charts_own(role):
+    """_helm_release waits for the CRDs a release lists; each must be one its chart installs
+    (the Redpanda operator's come from its CRD Job, so ../shared/crds stands in for them)."""
+    for rel in charts.role_releases(role, **RENDER_VARS.get(role, {})):
+        if not rel["crds"]:
+            continue
+        if rel["chart"] == "operator":
+            folder = charts.CHART_DIR.parent / "crds" / "redpanda-operator"
+            docs = [d for f in sorted(folder.glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+        else:
+            docs = charts.template(rel)
+        names = {d["metadata"]["name"] for d in docs if d.get("kind") == "CustomResourceDefinition"}
+        assert set(rel["crds"]) <= names, f"{role}/{rel['name']}: {sorted(set(rel['crds']) - names)} not in the chart"

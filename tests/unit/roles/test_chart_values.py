@@ -61,6 +61,10 @@ def test_free_form_maps_and_schemas_are_read():
     # subchart values are known under the subchart's key (loki's minio)
     loki = next(r for r in charts.role_releases("observability") if r["chart"] == "loki")
     assert chart_paths(dict(loki, values={"minio": {"enabled": False, "enabeld": True}})) == ["minio.enabeld"]
+    # a list where the chart has a map is dropped by Helm with only a warning (kyverno's config.webhooks)
+    kyverno = charts.role_releases("kyverno")[0]
+    assert chart_paths(dict(kyverno, values={"config": {"webhooks": [{"namespaceSelector": {}}]}})) == [
+        "config.webhooks (a map in the chart)"]
 
 
 # --- custom resources against their CRD schemas -------------------------------------------------
