@@ -248,7 +248,7 @@ def test_an_unreachable_source_is_skipped_with_a_report_when_asked(cluster):
     _rc, out, _stdout = site(cluster, {"openova_components": ["redis"], "openova_chart_unreachable": "skip",
                                        "openova_chart_source": "upstream",
                                        "redis_chart_repo": "https://127.0.0.1:9/charts"}, tags="redis")
-    skipped = [res["msg"] for name, res in tasks(out) if name == "Report that redis is skipped"]
+    skipped = [res["msg"] for name, res in tasks(out) if name == "Report the skipped component redis"]
     assert skipped[0].startswith("SKIPPED component 'redis': chart 'valkey' 3.0.31 from upstream https://127.0.0.1:9/charts")
     assert helm_releases(cluster)["openova-data/valkey"]["revision"] == before  # skipping never removes
 
