@@ -81,7 +81,7 @@ def chart_releases(releases, component, source="upstream", mirror="", directory=
         raise ChartSourceError("chart_releases expects a list of releases (dicts)")
     if source not in ("upstream", "oci", "local"):
         raise ChartSourceError("component '%s': %s_chart_source must be upstream, oci or local, not '%s'"
-                                 % (component, component, source))
+                               % (component, component, source))
     out = []
     for index, release in enumerate(releases):
         rel = dict(RELEASE_DEFAULTS, **{k: v for k, v in (defaults or {}).items() if v not in (None, "")})
@@ -107,8 +107,9 @@ def chart_source_errors(releases, component, probes=None, timeout=5):
     errors = []
     for rel in releases:
         if rel.get("missing"):
-            why = "no %s-%s.tgz, %s-%s/ or %s/ in %s" % (rel["chart"], rel["version"], rel["chart"], rel["version"],
-                                                          rel["chart"], rel["source_desc"].split(" ", 2)[-1])
+            chart, version = rel["chart"], rel["version"]
+            folder = rel["source_desc"].split(" ", 2)[-1]
+            why = "no %s-%s.tgz, %s-%s/ or %s/ in %s" % (chart, version, chart, version, chart, folder)
         elif rel.get("probe_url") and answers.get(rel["probe_url"], {}).get("status", -1) not in (200, 401):
             answer = answers.get(rel["probe_url"], {})
             why = "%s did not answer within %ss (%s)" % (rel["probe_url"], timeout,
@@ -120,4 +121,3 @@ def chart_source_errors(releases, component, probes=None, timeout=5):
                        "message": "component '%s': chart '%s' %s from %s is unreachable: %s" % (
                            component, rel["chart"], rel["version"], rel["source_desc"], why)})
     return errors
-

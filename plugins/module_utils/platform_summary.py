@@ -46,6 +46,15 @@ def kwok_nodes(nodes):
     return len(fake), len(nodes)
 
 
+def simulated_pods(all_kwok, fake, objs):
+    """What the summary says about a release's pods."""
+    if not objs:
+        return ""
+    if all_kwok:
+        return "kwok pods"
+    return "some pods on kwok nodes" if fake else ""
+
+
 def resource_state(obj):
     """(status text, simulated text) of a custom resource from its readiness condition."""
     if not obj:
@@ -89,8 +98,7 @@ def summarize(releases, workloads, resources, nodes):
         rows.append({"component": rel["component"], "object": "release %s/%s" % (rel["namespace"], rel["name"]),
                      "chart": chart[:-len(version) - 1] if version else chart, "version": version,
                      "status": state, "workloads": "%d/%d in %d" % (have, want, len(objs)) if objs else "none",
-                     "simulated": ("kwok pods" if pods_simulated and objs else ("some pods on kwok nodes"
-                                                                                 if fake and objs else ""))})
+                     "simulated": simulated_pods(pods_simulated, fake, objs)})
     for res in resources:
         text, simulated = resource_state(res.get("object"))
         ref = res["ref"]

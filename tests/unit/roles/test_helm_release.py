@@ -87,6 +87,9 @@ def test_role_reads_the_component_settings_by_name():
 def test_removal_goes_in_reverse_order():
     extra = dict(_helm_release_component="istio", istio_chart_repo="https://x", istio_chart_version="1.30.3",
                  _helm_release_releases=[{"name": n, "namespace": "istio-system", "chart": n} for n in ("base", "istiod")])
-    names = lambda state: [r["name"] for r in render("_helm_release", "{{ __helm_release_ordered }}",
-                                                     _helm_release_state=state, **extra)]
+
+    def names(state):
+        return [r["name"] for r in render("_helm_release", "{{ __helm_release_ordered }}",
+                                          _helm_release_state=state, **extra)]
+
     assert names("present") == ["base", "istiod"] and names("absent") == ["istiod", "base"]
