@@ -9,6 +9,10 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO / ".cache")
 COLLECTIONS = CACHE / "collections"
 
+# tests/contract (API definition checks and service stand-ins) is imported as `contract`.
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
+
 link = COLLECTIONS / "ansible_collections" / "openova" / "platform"
 if not link.exists():
     link.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ RESERVED_NAMES = ("default", "kube-system", "kube-public", "kube-node-lease", "o
                   "cert-manager", "kyverno", "cilium", "monitoring")
 RESERVED_PREFIXES = ("kube-", "openova-", "istio-")
 TENANT_NAME_MAX = 40
-_TYPES = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict}
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 def _fallback(opt):
@@ -61,7 +62,9 @@ def normalize(value, options, path, problems):
         expected = _TYPES[opt["type"]]
         if opt["type"] == "int" and isinstance(given, str) and re.match(r"^-?[0-9]+$", given):
             given = int(given)
-        if not isinstance(given, expected) or (expected is int and isinstance(given, bool)):
+        if opt["type"] == "float" and isinstance(given, str) and _NUMBER.match(given.strip()):
+            given = float(given)
+        if not isinstance(given, expected) or (opt["type"] in ("int", "float") and isinstance(given, bool)):
             problems.append((field, "must be of type %s, got %r" % (opt["type"], given)))
             out[key] = _fallback(opt)
             continue
