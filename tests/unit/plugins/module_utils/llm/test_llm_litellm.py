@@ -16,7 +16,7 @@ KEY = {"x-litellm-api-key": "sk-master", "Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def openapi():
     path, version = litellm_openapi()
-    assert version == pinned_litellm(), "the installed litellm is not the version requirements-dev.txt pins"
+    assert version == pinned_litellm(), "the installed litellm is not the version requirements-contract.txt pins"
     return Contract.load(path, "LiteLLM %s" % version)
 
 
