@@ -356,8 +356,8 @@ class LiteLLMStandIn(StandIn):
 
     def route(self, method, path, query, headers, body):
         if (method, path) == ("GET", "/v1/models"):
-            return 200, {"object": "list", "data": [{"id": m, "object": "model", "created": 1, "owned_by": "openai"}
-                                                   for m in self.models]}, {}
+            models = [{"id": m, "object": "model", "created": 1, "owned_by": "openai"} for m in self.models]
+            return 200, {"object": "list", "data": models}, {}
         if (method, path) == ("GET", "/team/list"):
             return 200, list(self.teams.values()), {}
         if (method, path) == ("POST", "/team/new"):

@@ -154,8 +154,8 @@ class Run:
             changed.append("public")
             if not self.check_mode:
                 self.api.call("PUT", "/projects/%s" % name, body=h.project_private_update(), headers=BY_NAME)
-        quotas = self.api.call("GET", "/quotas", query={"reference": "project",
-                                                         "reference_id": live["project_id"]}).body or []
+        query = {"reference": "project", "reference_id": live["project_id"]}
+        quotas = self.api.call("GET", "/quotas", query=query).body or []
         if quotas:
             before["storage_limit"] = (quotas[0].get("hard") or {}).get("storage")
             if before["storage_limit"] != storage:
@@ -290,8 +290,8 @@ class Run:
 
 
 def _report():
-    return {"project": None, "robots": {}, "groups": None, "objects": {"created": [], "updated": [], "deleted": [],
-                                                                      "unchanged": 0, "failed": []}}
+    objects = {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []}
+    return {"project": None, "robots": {}, "groups": None, "objects": objects}
 
 
 def _record(reports, owner_of, results):
