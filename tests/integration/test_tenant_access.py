@@ -134,6 +134,11 @@ def test_registry_create_noop_update_rotate_offboard(client, platform, harbor, t
     assert updated["tenants"][name]["robots"]["pull"].startswith("updated (disabled)")
     assert list(harbor.quotas.values())[0]["hard"]["storage"] == 100 << 30
     assert harbor.robot_secret(pull_user) == old_secret, "no rotation without a request"
+    # The edit moved the field to another field manager: reported as a conflict, as for every
+    # tenant object (README, known limits); force_conflicts restores it from the stored copy.
+    assert updated["failed"] and "harbor-pull" in updated["msg"] and "conflict" in updated["msg"]
+    forced = run_registry(dict(params, tenants=[medium], force_conflicts=True), client=client)
+    assert "failed" not in forced and forced["tenants"][name]["robots"] == {"pull": "unchanged", "push": "unchanged"}
     restored = engine.get("v1", "Secret", "harbor-pull", tenant_spec["namespaces"][0])
     assert restored["data"] == edited["data"]
 
