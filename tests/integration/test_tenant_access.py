@@ -248,17 +248,33 @@ def test_llm_create_noop_update_rotate_offboard(client, platform, gateway, tenan
 
 def test_llm_bad_input_is_refused_before_any_write(client, platform, gateway, tenant_spec):
     name = tenant_spec["name"]
-    bad = dict(tenant_spec, llm={"max_budget": -5, "tpm_limit": "lots", "rpm_limit": -1})
+    with pytest.raises(SpecError, match=r"tenants\[0\] \(%s\).llm.tpm_limit: must be of type int, got 'lots'" % name):
+        run_llm(llm_params(gateway, dict(tenant_spec, llm={"tpm_limit": "lots"})), client=client)
+    bad = dict(tenant_spec, llm={"max_budget": -5, "rpm_limit": -1, "budget_duration": "monthly"})
     with pytest.raises(SpecError) as err:
         run_llm(llm_params(gateway, bad), client=client)
     fields = sorted(p[0] for p in err.value.problems)
-    assert fields == ["tenants[0] (%s).llm.max_budget" % name, "tenants[0] (%s).llm.rpm_limit" % name,
-                      "tenants[0] (%s).llm.tpm_limit" % name]
+    assert fields == ["tenants[0] (%s).llm.%s" % (name, f) for f in ("budget_duration", "max_budget", "rpm_limit")]
     assert gateway.calls == []
     unknown = dict(tenant_spec, llm={"models": ["gpt-4o", "claude-9"]})
     with pytest.raises(SpecError, match=r"llm.models\[1\]: 'claude-9' is not offered by the LLM gateway"):
         run_llm(llm_params(gateway, unknown), client=client)
     assert gateway.calls == [("GET", "/v1/models", 200)] and gateway.writes() == []
+
+
+def test_llm_service_proxy_path_reaches_the_api_server(client, platform, tenant_spec):
+    """Without a URL the requests go to the API server's services/proxy; with
+    no gateway Service there, the API server's own answer comes back as a
+    clear error (nothing leaves the machine)."""
+    from ansible_collections.openova.platform.plugins.module_utils.errors import OpenovaError
+
+    with pytest.raises(OpenovaError) as err:
+        run_llm({"tenants": [tenant_spec], "default_models": ["gpt-4o"],
+                 "gateway": {"service": "no-such-gateway"}}, client=client)
+    text = str(err.value)
+    assert "LLM gateway GET /v1/models at service openova-llm-gateway/no-such-gateway:4000" in text
+    assert "the Kubernetes API server answered 404" in text and "services/proxy" in text
+    assert MASTER_KEY not in text
 
 
 def test_llm_through_the_api_server_service_proxy(client, platform, gateway, tenant_spec):
