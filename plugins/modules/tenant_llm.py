@@ -14,7 +14,7 @@ version_added: 0.2.0
 description:
   - "For each tenant, through the LiteLLM proxy API with the gateway's master key: a team C(tenant-<name>) with a
     budget, a budget period and rate limits (tokens and requests per minute) from the tenant's tier, each overridable
-    in O(tenants[].llm); the models the tenant may use; and one virtual key of that team."
+    in C(tenants[].llm); the models the tenant may use; and one virtual key of that team."
   - "Then, with server-side apply: the Secret C(llm-gateway-credentials) in every tenant namespace (C(LLM_GATEWAY_URL),
     C(LLM_GATEWAY_API_KEY), and the same as C(OPENAI_BASE_URL) and C(OPENAI_API_KEY)), and the stored copy
     C(tenant-<name>-llm) in the gateway's namespace, from which later runs reuse the key."

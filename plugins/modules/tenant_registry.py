@@ -13,7 +13,7 @@ short_description: Give tenants their Harbor project, robot accounts and image p
 version_added: 0.2.0
 description:
   - "For each tenant, through the Harbor API v2.0 with the platform's admin credentials: a private project named
-    O(tenants[].harbor_project) (the tenant name by default) with a storage quota from the tenant's tier; a pull
+    C(tenants[].harbor_project) (the tenant name by default) with a storage quota from the tenant's tier; a pull
     robot account and a push robot account (for CI) that never expire; and, where Harbor's auth mode knows groups
     (LDAP, OIDC or HTTP auth), the tenant's owner groups as project members (see O(group_roles))."
   - "Then, with server-side apply: the image pull Secret C(harbor-pull) (type C(kubernetes.io/dockerconfigjson)) in
@@ -129,17 +129,17 @@ options:
     default: {}
     suboptions:
       admin:
-        description: Role of O(tenants[].owners.admin) groups.
+        description: Role of C(tenants[].owners.admin) groups.
         type: str
         default: maintainer
         choices: [projectAdmin, maintainer, developer, guest, limitedGuest]
       developer:
-        description: Role of O(tenants[].owners.developer) groups.
+        description: Role of C(tenants[].owners.developer) groups.
         type: str
         default: developer
         choices: [projectAdmin, maintainer, developer, guest, limitedGuest]
       viewer:
-        description: Role of O(tenants[].owners.viewer) groups.
+        description: Role of C(tenants[].owners.viewer) groups.
         type: str
         default: guest
         choices: [projectAdmin, maintainer, developer, guest, limitedGuest]
