@@ -323,6 +323,7 @@ def run_registry(params, check_mode=False, diff=False, client=None, api=None):
     if state == "present":
         results = _present(run, tenants, owned, owner_of, group_roles, storage, host, params, reports)
     else:
+        _projects_from_namespaces(engine, params, tenants)
         projects = run.offboard_checks(tenants, params.get("confirm_delete_project"))
         for tenant in tenants:
             run.offboard(tenant, projects[tenant["name"]], reports[tenant["name"]])
@@ -340,6 +341,19 @@ def run_registry(params, check_mode=False, diff=False, client=None, api=None):
     if failures:
         out.update(failed=True, msg="%d object(s) failed: %s" % (len(failures), "; ".join(failures[:10])))
     return out
+
+
+def _projects_from_namespaces(engine, params, tenants):
+    """Offboarding by name alone: the Harbor project recorded on the tenant's
+    namespaces (annotation openova.io/harbor-project) instead of the default."""
+    for raw, tenant in zip(params.get("tenants") or [], tenants):
+        if (raw or {}).get("harbor_project"):
+            continue
+        found = {(n["metadata"].get("annotations") or {}).get(meta.HARBOR_ANNOTATION)
+                 for n in engine.list("v1", "Namespace", label_selector="%s=%s" % (meta.TENANT_LABEL, tenant["name"]))}
+        found.discard(None)
+        if len(found) == 1:
+            tenant["harbor_project"] = found.pop()
 
 
 def _present(run, tenants, owned, owner_of, group_roles, storage, host, params, reports):

@@ -134,3 +134,22 @@ def test_pull_secrets_in_every_namespace_and_push_secret_only_for_admins():
     assert all(o["metadata"]["labels"]["openova.io/credentials-for"] == "harbor" for o in objs)
     pull = next(o for o in objs if o["metadata"]["name"] == "harbor-pull")
     assert pull["type"] == "kubernetes.io/dockerconfigjson" and set(pull["data"]) == {".dockerconfigjson"}
+
+
+def test_offboarding_by_name_finds_the_project_on_the_namespaces():
+    from ansible_collections.openova.platform.plugins.module_utils.registry.run import _projects_from_namespaces
+
+    class Namespaces:
+        def list(self, api_version, kind, label_selector=None):
+            assert (api_version, kind, label_selector) == ("v1", "Namespace", "openova.io/tenant=acme")
+            return [{"metadata": {"name": n, "annotations": {"openova.io/harbor-project": "acme-images"}}}
+                    for n in ("acme-dev", "acme-prod")]
+
+    params = {"tenants": [{"name": "acme"}]}
+    tenants = check_input(params, "absent")[1]
+    _projects_from_namespaces(Namespaces(), params, tenants)
+    assert tenants[0]["harbor_project"] == "acme-images"
+    given = {"tenants": [{"name": "acme", "harbor_project": "other"}]}
+    tenants = check_input(given, "absent")[1]
+    _projects_from_namespaces(None, given, tenants)
+    assert tenants[0]["harbor_project"] == "other"
