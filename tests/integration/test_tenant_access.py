@@ -227,6 +227,9 @@ def test_llm_create_noop_update_rotate_offboard(client, platform, gateway, tenan
 
     # overrides per tenant win over the tier; the key follows the models
     custom = dict(tenant_spec, llm={"models": ["gpt-4o", "gpt-4o-mini"], "max_budget": 75, "rpm_limit": 10})
+    checked = run_llm(llm_params(gateway, custom), client=client, check_mode=True, diff=True)
+    assert checked["changed"] and checked["tenants"][name]["team"].startswith("updated")
+    assert len(gateway.writes()) == writes and key not in json.dumps(checked)
     updated = run_llm(llm_params(gateway, custom), client=client)
     assert updated["tenants"][name]["team"] == "updated (max_budget, models, rpm_limit)"
     assert updated["tenants"][name]["key"] == "updated (models)"
