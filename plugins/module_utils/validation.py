@@ -273,8 +273,9 @@ def check_cidr(problems, field, value):
 
 
 # ---------------------------------------------------------------- option tables
-_TYPES = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict, "raw": object}
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict, "raw": object}
 _INT_TEXT = re.compile(r"^-?[0-9]+$")
+_NUMBER_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 def _fallback(opt):
@@ -312,7 +313,9 @@ def normalize(value, options, path, problems):
         expected = _TYPES[opt["type"]]
         if opt["type"] == "int" and isinstance(given, str) and _INT_TEXT.match(given):
             given = int(given)
-        if not isinstance(given, expected) or (expected is int and isinstance(given, bool)):
+        if opt["type"] == "float" and isinstance(given, str) and _NUMBER_TEXT.match(given.strip()):
+            given = float(given)
+        if not isinstance(given, expected) or (opt["type"] in ("int", "float") and isinstance(given, bool)):
             problems.add(field, "must be of type %s, got %r" % (opt["type"], given))
             out[key] = _fallback(opt)
             continue

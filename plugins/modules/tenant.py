@@ -277,6 +277,59 @@ options:
             description:
             - Database name. Defaults to the tenant name with dashes turned into underscores.
             type: str
+      registry:
+        description:
+        - The tenant's Harbor project and robot accounts, created by M(openova.platform.tenant_registry); this module
+          uses only O(tenants[].registry.enabled), for the default ServiceAccount's C(imagePullSecrets).
+        type: dict
+        suboptions:
+          enabled:
+            description:
+            - Give the tenant a private Harbor project, a pull and a push robot account, and the image pull Secret C(harbor-pull)
+              in each namespace (see M(openova.platform.tenant_registry)). The tenant's default ServiceAccounts reference
+              C(harbor-pull) while this is true.
+            type: bool
+            default: true
+          storage:
+            description:
+            - 'Storage quota of the Harbor project: a byte quantity such as V(50Gi), or V(-1) for no limit; overrides
+              the tier (small 20Gi, medium 100Gi, large 500Gi).'
+            type: str
+      llm:
+        description:
+        - The tenant's access to the LLM gateway, created by M(openova.platform.tenant_llm); this module does not use
+          it.
+        type: dict
+        suboptions:
+          enabled:
+            description:
+            - Give the tenant a LiteLLM team, a virtual key and the Secret C(llm-gateway-credentials) in each namespace
+              (see M(openova.platform.tenant_llm)).
+            type: bool
+            default: true
+          models:
+            description:
+            - Models of the LLM gateway the tenant may use; each must be offered by the gateway. Empty uses the module's
+              O(openova.platform.tenant_llm#module:default_models).
+            type: list
+            default: []
+            elements: str
+          max_budget:
+            description:
+            - Budget in US dollars per budget period; overrides the tier (small 50, medium 250, large 1000).
+            type: float
+          budget_duration:
+            description:
+            - Budget period, for example V(30d), V(7d) or V(24h); overrides the tier (30d).
+            type: str
+          tpm_limit:
+            description:
+            - Tokens per minute for the whole tenant; overrides the tier (small 100000, medium 500000, large 2000000).
+            type: int
+          rpm_limit:
+            description:
+            - Requests per minute for the whole tenant; overrides the tier (small 60, medium 300, large 1200).
+            type: int
   platform:
     description:
     - Names of the platform's namespaces and services that tenant objects refer to.

@@ -12,6 +12,16 @@ import copy
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
 
+# Harbor project storage quota per tier (a quantity; -1 means no limit).
+REGISTRY_TIERS = {"small": dict(storage="20Gi"), "medium": dict(storage="100Gi"), "large": dict(storage="500Gi")}
+
+# LLM gateway (LiteLLM team) budget in US dollars per budget period, and rate limits, per tier.
+LLM_TIERS = {
+    "small": dict(max_budget=50.0, budget_duration="30d", tpm_limit=100000, rpm_limit=60),
+    "medium": dict(max_budget=250.0, budget_duration="30d", tpm_limit=500000, rpm_limit=300),
+    "large": dict(max_budget=1000.0, budget_duration="30d", tpm_limit=2000000, rpm_limit=1200),
+}
+
 QUOTA_QUANTITIES = ("requests_cpu", "requests_memory", "limits_cpu", "limits_memory", "storage")
 QUOTA_COUNTS = ("pods", "services", "pvcs", "load_balancers", "node_ports")
 LIMIT_QUANTITIES = ("default_cpu", "default_memory", "default_request_cpu", "default_request_memory",
@@ -76,6 +86,28 @@ POSTGRES_OPTIONS = dict(
     database=_opt("str", "Database name. Defaults to the tenant name with dashes turned into underscores."),
 )
 
+REGISTRY_OPTIONS = dict(
+    enabled=_opt("bool", "Give the tenant a private Harbor project, a pull and a push robot account, and the image pull "
+                 "Secret C(harbor-pull) in each namespace (see M(openova.platform.tenant_registry)). The tenant's "
+                 "default ServiceAccounts reference C(harbor-pull) while this is true.", default=True),
+    storage=_opt("str", "Storage quota of the Harbor project: a byte quantity such as V(50Gi), or V(-1) for no limit; "
+                 "overrides the tier (small 20Gi, medium 100Gi, large 500Gi)."),
+)
+
+LLM_OPTIONS = dict(
+    enabled=_opt("bool", "Give the tenant a LiteLLM team, a virtual key and the Secret C(llm-gateway-credentials) in "
+                 "each namespace (see M(openova.platform.tenant_llm)).", default=True),
+    models=_opt("list", "Models of the LLM gateway the tenant may use; each must be offered by the gateway. Empty uses "
+                "the module's O(openova.platform.tenant_llm#module:default_models).", elements="str", default=[]),
+    max_budget=_opt("float", "Budget in US dollars per budget period; overrides the tier (small 50, medium 250, "
+                    "large 1000)."),
+    budget_duration=_opt("str", "Budget period, for example V(30d), V(7d) or V(24h); overrides the tier (30d)."),
+    tpm_limit=_opt("int", "Tokens per minute for the whole tenant; overrides the tier (small 100000, medium 500000, "
+                   "large 2000000)."),
+    rpm_limit=_opt("int", "Requests per minute for the whole tenant; overrides the tier (small 60, medium 300, "
+                   "large 1200)."),
+)
+
 TENANT_OPTIONS = dict(
     name=_opt("str", "Tenant name: a DNS-1123 label of at most 40 characters, not a platform name "
               "(V(default), C(kube-*), C(istio-*), C(openova-*)).", required=True),
@@ -94,6 +126,8 @@ TENANT_OPTIONS = dict(
     network=_opt("dict", "Network allowances beyond the defaults.", options=NETWORK_OPTIONS),
     topics=_opt("list", "Redpanda topics of the tenant.", elements="dict", default=[], options=TOPIC_OPTIONS),
     postgres=_opt("dict", "PostgreSQL for the tenant.", options=POSTGRES_OPTIONS),
+    registry=_opt("dict", "The tenant's Harbor project and robot accounts.", options=REGISTRY_OPTIONS),
+    llm=_opt("dict", "The tenant's access to the LLM gateway.", options=LLM_OPTIONS),
 )
 
 PLATFORM_OPTIONS = dict(

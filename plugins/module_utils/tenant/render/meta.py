@@ -23,6 +23,14 @@ SCOPE_ORGID_ANNOTATION = "openova.io/scope-orgid"
 REGISTRIES_ANNOTATION = "openova.io/allowed-registries"
 DISPLAY_NAME_ANNOTATION = "openova.io/display-name"
 CLUSTER_ROLES = ("admin", "developer", "viewer")
+# Objects that carry a service's credentials (Harbor robots, the LLM gateway key) are
+# written by their own modules (tenant_registry, tenant_llm) and carry this label with
+# the service's name; the tenant module neither prunes nor deletes them.
+CREDENTIALS_LABEL = "openova.io/credentials-for"
+# The image pull Secret in every tenant namespace, referenced by the default ServiceAccount.
+REGISTRY_PULL_SECRET = "harbor-pull"
+# The LLM gateway URL and virtual key in every tenant namespace.
+LLM_SECRET = "llm-gateway-credentials"
 PREFIX = "openova-"
 
 
@@ -35,9 +43,14 @@ def labels(tenant_name=None):
     return facts.managed_labels(part_of=PART_OF, tenant=tenant_name)
 
 
-def owned_selector(tenant_names):
-    """The label selector that finds every object of these tenants."""
-    return "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+def owned_selector(tenant_names, credentials_for=None):
+    """The label selector that finds every object of these tenants that the
+    tenant module owns, or, with ``credentials_for``, the objects that carry
+    that service's credentials (see CREDENTIALS_LABEL)."""
+    base = "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    if credentials_for:
+        return "%s,%s=%s" % (base, CREDENTIALS_LABEL, credentials_for)
+    return "%s,!%s" % (base, CREDENTIALS_LABEL)
 
 
 def is_managed(obj, tenant_name=None):

@@ -56,3 +56,10 @@ def test_limit_range(tenant, platform, passwords):
 def test_default_service_account(tenant, platform, passwords):
     sa = render_service_accounts(tenant(), platform)[0]
     assert sa["metadata"]["name"] == "default" and sa["automountServiceAccountToken"] is False
+
+
+def test_default_service_account_names_the_pull_secret_while_the_registry_is_on(tenant, platform, passwords):
+    on = render_service_accounts(tenant(), platform)
+    assert [sa["imagePullSecrets"] for sa in on] == [[{"name": "harbor-pull"}]] * 2
+    off = render_service_accounts(tenant(registry={"enabled": False}), platform)
+    assert all("imagePullSecrets" not in sa for sa in off)
