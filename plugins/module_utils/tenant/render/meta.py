@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils import facts, objects
 from ansible_collections.openova.platform.plugins.module_utils.facts import (  # noqa: F401 (used by the renderers)
     MANAGED_BY,
     MANAGED_BY_LABEL,
@@ -47,18 +47,10 @@ def is_managed(obj, tenant_name=None):
 
 
 def obj(api_version, kind, name, namespace=None, tenant_name=None, extra_labels=None, annotations=None, **body):
-    """A Kubernetes object with ownership labels; ``body`` holds the top-level
-    fields (spec, data, rules, ...)."""
-    metadata = {"name": name, "labels": labels(tenant_name)}
-    if namespace:
-        metadata["namespace"] = namespace
-    if extra_labels:
-        metadata["labels"].update(extra_labels)
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    out = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-    out.update(body)
-    return out
+    """A Kubernetes object with the tenant's ownership labels (objects.obj); ``body``
+    holds the top-level fields (spec, data, rules, ...)."""
+    return objects.obj(api_version, kind, name, namespace, dict(labels(tenant_name), **(extra_labels or {})),
+                       annotations, **body)
 
 
 def cluster_role_name(role):
