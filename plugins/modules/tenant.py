@@ -67,8 +67,9 @@ options:
     suboptions:
       name:
         description:
-          - 'Tenant name: a DNS-1123 label of at most 40 characters, not a platform name (V(default), C(kube-*),
-            C(istio-*), C(openova-*)).'
+          - 'Tenant name: a DNS-1123 label of at most 40 characters, not a name the platform uses or exempts from
+            the guard rails (V(cert-manager), V(cilium), V(cnpg-system), V(default), V(harbor), V(istio), V(kyverno),
+            V(monitoring), V(openova), V(platform), C(kube-*), C(istio-*), C(openova-*)).'
         type: str
         required: true
       display_name:

@@ -74,8 +74,10 @@ POSTGRES_OPTIONS = dict(
 )
 
 TENANT_OPTIONS = dict(
-    name=_opt("str", "Tenant name: a DNS-1123 label of at most 40 characters, not a platform name "
-              "(V(default), C(kube-*), C(istio-*), C(openova-*)).", required=True),
+    name=_opt("str", "Tenant name: a DNS-1123 label of at most 40 characters, not a name the platform uses or "
+              "exempts from the guard rails (%s, C(kube-*), C(istio-*), C(openova-*))." % ", ".join(
+                  "V(%s)" % n for n in facts.RESERVED_NAMES if not n.startswith(facts.RESERVED_PREFIXES)),
+              required=True),
     display_name=_opt("str", "Human readable name, used as the Grafana folder title. Defaults to O(tenants[].name)."),
     owners=_opt("dict", "Groups per tenant role. Required with O(state=present).", options=OWNERS_OPTIONS),
     namespaces=_opt("list", "The tenant's namespaces. Each is the tenant name or starts with the tenant name and "

@@ -16,8 +16,9 @@ SCANNED = ("roles", "playbooks", "molecule", "site.yml")
 TEXT_OBJECT = re.compile(r"""(['"]apiVersion['"]\s*:|^\s*-?\s*apiVersion\s*:)""", re.M)
 
 # Files of the component roles that still build objects in Jinja, each to move to
-# openova.platform.platform_objects (docs/DEVELOPING.md, "Where objects are born"). The list may only
-# shrink: a file fixed and still listed fails the test as well.
+# openova.platform.platform_objects (docs/DEVELOPING.md, "Where each kind of object is born"). The list may
+# only shrink: a file fixed and still listed fails the test as well. (An internal role's leading underscore,
+# roles/_helm_release, is ignored when matching.)
 PENDING = {
     "roles/helm_release/tasks/main.yml",
     "roles/helm_release/tasks/secrets.yml",
@@ -90,7 +91,7 @@ def test_the_scanner_finds_objects_in_yaml_and_in_jinja(tmp_path):
 
 
 def test_no_kubernetes_object_is_built_in_jinja_or_yaml():
-    found = dict((str(p.relative_to(REPO)), objects_in(p)) for p in files())
+    found = dict((re.sub(r"^roles/_", "roles/", str(p.relative_to(REPO))), objects_in(p)) for p in files())
     offenders = dict((name, where) for name, where in found.items() if where)
     new = dict((name, where) for name, where in offenders.items() if name not in PENDING)
     assert not new, "objects built outside the Python renderers: %s" % new
