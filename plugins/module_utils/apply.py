@@ -376,6 +376,6 @@ def outcome(results, diff, subject, per_object=True, limit=10):
     failed = [r.error for r in results if r.action == "failed"]
     if failed:
         more = " (and %d more)" % (len(failed) - limit) if len(failed) > limit else ""
-        out.update(failed=True, msg="%s: %d object(s) failed: %s%s" % (subject, len(failed), "; ".join(failed[:limit]),
-                                                                      more))
+        out.update(failed=True, msg="%s: %d object(s) failed: %s%s" % (
+            subject, len(failed), "; ".join(failed[:limit]), more))
     return out

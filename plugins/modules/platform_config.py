@@ -120,7 +120,7 @@ options:
     elements: str
   gateway_tls_secret:
     description:
-      - Secret (in O(gateway_namespace)) with the Gateway's TLS certificate.
+      - Name of the Secret (in O(gateway_namespace)) with the Gateway's TLS certificate.
     type: str
     default: openova-ingress-tls
   namespaces:

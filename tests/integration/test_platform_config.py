@@ -113,14 +113,14 @@ def test_the_role_runs_both_phases_and_a_rerun_changes_nothing(kubeconfig, tmp_p
     playbook.write_text(yaml.safe_dump([{
         "name": "Platform configuration", "hosts": "localhost", "gather_facts": False,
         "tasks": [
-            {"name": "Prepare", "ansible.builtin.import_role": {"name": "openova.platform.platform_config",
-                                                                 "tasks_from": "prepare.yml"}},
+            {"name": "Prepare", "ansible.builtin.import_role": {
+                "name": "openova.platform.platform_config", "tasks_from": "prepare.yml"}},
             {"name": "Configure", "ansible.builtin.import_role": {"name": "openova.platform.platform_config"}},
         ]}]))
     run_playbook(playbook, kubeconfig, check=True)
-    _rc, out, _ = run_playbook(playbook, kubeconfig)
+    out = run_playbook(playbook, kubeconfig)[1]
     assert changed(out) >= 1
-    _rc, out, _ = run_playbook(playbook, kubeconfig, diff=True)
+    out = run_playbook(playbook, kubeconfig, diff=True)[1]
     assert changed(out) == 0, out["stats"]
     result = task_result(out, "Apply the PriorityClasses and platform namespaces")
     assert result["summary"]["failed"] == 0 and result["namespaces"] == list(facts.PLATFORM_NAMESPACES)

@@ -166,7 +166,7 @@ def test_deployed_objects_pass_workload_check_and_kyverno(client, engine, tenant
             for o in result["objects"]]
 
     verdict = run_workload_check({"definitions": live, "tenant": TENANT, "registry": "harbor.openova.io",
-                                        "zone_spread": True})
+                                  "zone_spread": True})
     assert not verdict.get("failed"), verdict["msg"]
     assert verdict["summary"]["objects"] == 1 and verdict["summary"]["failed"] == 0
 

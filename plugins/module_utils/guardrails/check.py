@@ -14,7 +14,7 @@ import copy
 import os
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    PDB_RULE_ID, POD_KINDS, POD_RULES, Params, _get, _list, needs_pdb, pdb_selects, rule_message,
+    PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, needs_pdb, pdb_selects, rule_message,
 )
 
 try:

@@ -85,7 +85,7 @@ def run_workload_check(params, check_mode=False, diff=False, client=None):
     if problems:
         raise SpecError(problems, subject="workload_check")
     objects, unreadable = check.load(params.get("src"), params.get("definitions"),
-                               max_bytes=params.get("max_bytes") or check.MAX_BYTES)
+                                     max_bytes=params.get("max_bytes") or check.MAX_BYTES)
     findings, skipped, defaulted = check.check_objects(objects, rule_params)
     skipped = unreadable + skipped
     summary = check.summarize(findings, skipped)

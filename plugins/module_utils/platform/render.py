@@ -50,8 +50,8 @@ def platform_namespace(name):
     """A platform Namespace: the platform label and the namespace's own labels (facts.NAMESPACE_LABELS).
     The same object wherever it is applied (here and by platform_objects), so that no two writers
     take each other's labels away."""
-    return o.namespace(name, dict(labels("prepare"), **dict(facts.NAMESPACE_LABELS.get(name, {}),
-                                                              **{facts.PLATFORM_LABEL: "true"})))
+    own = dict(facts.NAMESPACE_LABELS.get(name, {}), **{facts.PLATFORM_LABEL: "true"})
+    return o.namespace(name, dict(labels("prepare"), **own))
 
 
 def render_namespaces(config):

@@ -65,7 +65,7 @@ def _secret_data(engine, secret, check_mode):
                               "the component that creates it first (it is copied to %s/%s)" % (
                                   source["namespace"], source["name"], secret["namespace"], secret["name"]))])
         return dict(found.get("data") or {})
-    password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+    password = "".join(secrets.choice(PASSWORD_ALPHABET) for _position in range(PASSWORD_LENGTH))
     return dict((k, o.b64(v)) for k, v in components.generated_values(secret, password).items())
 
 

@@ -10,12 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openova.platform.plugins.module_utils import facts, objects
-from ansible_collections.openova.platform.plugins.module_utils.facts import (  # noqa: F401 (used by the renderers)
-    MANAGED_BY,
-    MANAGED_BY_LABEL,
-    PART_OF_LABEL,
-    TENANT_LABEL,
-)
+from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL
 
 PART_OF = facts.PART_OF_TENANT
 HARBOR_ANNOTATION = "openova.io/harbor-project"
@@ -37,7 +32,7 @@ def labels(tenant_name=None):
 
 def owned_selector(tenant_names):
     """The label selector that finds every object of these tenants."""
-    return "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    return "%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
 
 
 def is_managed(obj, tenant_name=None):

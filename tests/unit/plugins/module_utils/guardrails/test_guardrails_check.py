@@ -6,7 +6,6 @@ import copy
 import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.guardrails import check
 from ansible_collections.openova.platform.plugins.module_utils.guardrails import run as guardrails_run
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS
 

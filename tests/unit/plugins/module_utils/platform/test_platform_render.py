@@ -54,8 +54,8 @@ def test_ingress_gateway_serves_the_domain_and_selects_the_gateway_release_pods(
 
 def test_platform_namespaces_get_network_policies():
     cfg = config()
-    policies = dict((o["metadata"]["namespace"], o) for o in kinds(render.render_platform(cfg, "configure"),
-                                                                  "NetworkPolicy"))
+    policies = dict((o["metadata"]["namespace"], o)
+                    for o in kinds(render.render_platform(cfg, "configure"), "NetworkPolicy"))
     assert set(policies) == set(render.platform_namespaces(cfg)) == set(facts.PLATFORM_NAMESPACES)
     tenants = {"namespaceSelector": {"matchExpressions": [{"key": "openova.io/tenant", "operator": "Exists"}]}}
     assert tenants in policies["openova-data"]["spec"]["ingress"][0]["from"]

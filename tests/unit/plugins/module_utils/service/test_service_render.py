@@ -3,9 +3,6 @@ objects that meet PSA restricted and the platform's guard rails by construction.
 
 import copy
 
-import pytest
-
-from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check
 from ansible_collections.openova.platform.plugins.module_utils.service.render import (
     default_traffic,
@@ -67,7 +64,7 @@ def test_passes_workload_check_by_construction():
                    "probes": {"liveness": {"tcp": True}, "readiness": {"tcp": True}}}):
         objects = render_workload(validate_service(dict(SPEC, **extra)))
         result = run_workload_check({"definitions": objects, "tenant": "acme", "registry": "harbor.openova.io",
-                                           "zone_spread": True})
+                                     "zone_spread": True})
         assert not result.get("failed"), result["msg"]
         assert result["summary"]["objects"] == 1
 

@@ -74,4 +74,4 @@ def test_quantities_are_compared_exactly():
 def test_every_problem_at_once():
     with pytest.raises(SpecError) as err:
         validate_service(dict(SPEC, replicas=0, image="nginx", ports=[{"name": "http", "port": 0}]))
-    assert {"replicas", "image", "ports[0].port"} <= {f for f, _ in err.value.problems}
+    assert {"replicas", "image", "ports[0].port"} <= {field for field, _message in err.value.problems}
