@@ -35,10 +35,10 @@ test: setup ## every test: unit, integration, sanity, lint, molecule, kyverno (w
 	@bash tools/test.sh
 
 unit: setup ## unit tests only (no cluster)
-	@$(VENV)/bin/pytest -q tests/unit
+	@bash tools/test.sh unit
 
-integration: cluster-up ## integration tests against the local cluster
-	@$(VENV)/bin/pytest -q tests/integration
+integration: setup ## integration tests against the local cluster (started when not running)
+	@bash tools/test.sh integration
 
 lint: setup ## ansible-lint, production profile
 	@bash tools/test.sh lint

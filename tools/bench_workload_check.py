@@ -25,7 +25,7 @@ import collection  # noqa: E402
 collection.install()
 
 import corpus  # noqa: E402
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import run_workload_check  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check  # noqa: E402
 
 
 def write_manifests(directory, count):

@@ -58,6 +58,7 @@ PART_OF_LABEL = "app.kubernetes.io/part-of"
 NAME_LABEL = "app.kubernetes.io/name"
 TENANT_LABEL = "openova.io/tenant"
 PLATFORM_LABEL = "openova.io/platform"
+COMPONENT_LABEL = "openova.io/component"  # the component (role) that owns a platform object
 NS_NAME_LABEL = "kubernetes.io/metadata.name"
 # app.kubernetes.io/part-of values, one per family of objects the collection writes.
 PART_OF_TENANT = "openova-tenant"
@@ -133,6 +134,8 @@ def namespaces_of(components):
 
 # Every namespace the platform creates, in install order.
 PLATFORM_NAMESPACES = tuple(namespaces_of(COMPONENTS))
+# Labels of platform namespaces beyond the platform label: the ones whose pods join the mesh.
+NAMESPACE_LABELS = {INGRESS_NAMESPACE: {"istio-injection": "enabled"}, HARBOR_NAMESPACE: {"istio-injection": "enabled"}}
 # Platform namespaces tenant workloads may reach (data services, the LLM gateway, the collector, the registry).
 TENANT_FACING_NAMESPACES = (REDPANDA_NAMESPACE, DATA_NAMESPACE, OBSERVABILITY_NAMESPACE, LLM_GATEWAY_NAMESPACE,
                             HARBOR_NAMESPACE)
@@ -164,7 +167,13 @@ def service_host(name, namespace, port=None, cluster_local=False):
 
 
 ISTIOD_SERVICE = service_host("istiod", ISTIO_NAMESPACE)
-ISTIOD_PORTS = (15012, 15017)  # xDS and CA for sidecars; 15017 is the injection/validation webhook
+ISTIOD_XDS_PORT = 15012  # xDS and the CA: every sidecar, tenants' included, connects here
+ISTIOD_WEBHOOK_PORT = 15017  # injection and validation webhooks, called by the API server
+# Ports of platform namespaces open to any source: webhooks the API server calls, the gateway's listeners.
+OPEN_PORTS = {ISTIO_NAMESPACE: [ISTIOD_WEBHOOK_PORT], INGRESS_NAMESPACE: [80, 443],
+              CERT_MANAGER_NAMESPACE: [10250], KYVERNO_NAMESPACE: [9443]}
+# Ports of platform namespaces that do not serve tenants, open to tenant namespaces all the same.
+TENANT_PORTS = {ISTIO_NAMESPACE: [ISTIOD_XDS_PORT]}
 INGRESS_GATEWAY_NAME = "openova-ingress"
 INGRESS_GATEWAY = "%s/%s" % (INGRESS_NAMESPACE, INGRESS_GATEWAY_NAME)
 INGRESS_GATEWAY_SELECTOR = {"istio": "ingressgateway"}
@@ -229,6 +238,8 @@ def as_dict(domain_name=None):
         "tenant_label": TENANT_LABEL,
         "platform_label": PLATFORM_LABEL,
         "part_of_label": PART_OF_LABEL,
+        "component_label": COMPONENT_LABEL,
+        "namespace_labels": NAMESPACE_LABELS,
         "system_namespaces": list(SYSTEM_NAMESPACES),
         "platform_namespaces": list(PLATFORM_NAMESPACES),
         "component_namespaces": COMPONENT_NAMESPACES,
@@ -242,6 +253,8 @@ def as_dict(domain_name=None):
         },
         "reserved_names": list(RESERVED_NAMES),
         "reserved_prefixes": list(RESERVED_PREFIXES),
+        "open_ports": OPEN_PORTS,
+        "tenant_ports": TENANT_PORTS,
         "ingress_gateway": INGRESS_GATEWAY,
         "ingress_gateway_selector": INGRESS_GATEWAY_SELECTOR,
         "ingress_tls_secret": INGRESS_TLS_SECRET,

@@ -292,13 +292,17 @@ def normalize(value, options, path, problems):
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        problems.add(path, "must be a mapping, got %s" % type(value).__name__)
+        problems.add(path or "options", "must be a mapping, got %s" % type(value).__name__)
         return {}
     out = {}
+
+    def at(key):
+        return "%s.%s" % (path, key) if path else str(key)
+
     for key in sorted(set(value) - set(options), key=str):
-        problems.add("%s.%s" % (path, key), "unknown key; supported keys are %s" % ", ".join(sorted(options)))
+        problems.add(at(key), "unknown key; supported keys are %s" % ", ".join(sorted(options)))
     for key, opt in options.items():
-        field = "%s.%s" % (path, key)
+        field = at(key)
         given = value.get(key)
         if given is None:
             if opt.get("required"):
@@ -319,7 +323,14 @@ def normalize(value, options, path, problems):
             problems.add(field, "must be of type %s, got %r" % (opt["type"], given))
             out[key] = _fallback(opt)
             continue
-        if "choices" in opt and given not in opt["choices"]:
+        if "choices" in opt and opt["type"] == "list":
+            bad = [i for i, item in enumerate(given) if item not in opt["choices"]]
+            for i in bad:
+                problems.add("%s[%d]" % (field, i), "%r is not one of %s" % (given[i], ", ".join(opt["choices"])))
+            if bad:
+                out[key] = _fallback(opt)
+                continue
+        elif "choices" in opt and given not in opt["choices"]:
             problems.add(field, "%r is not one of %s" % (given, ", ".join(opt["choices"])))
             out[key] = _fallback(opt)
             continue

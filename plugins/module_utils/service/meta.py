@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
-from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL  # noqa: F401 (used by traffic)
 
 SERVICE_LABEL = "openova.io/service"
 PART_LABEL = "openova.io/part"

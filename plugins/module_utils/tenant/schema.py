@@ -1,16 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenOva platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The tenant spec and platform options, written once: argument specs for the
-module (argspec()) and defaults (from facts.py). Pure data, no I/O."""
+"""The tenant module's options, written once: the argument spec
+(``module_argspec()``), the normalizer's tables (validate.py) and the module's
+documentation (tools/module_docs.py writes the ``options`` of
+plugins/modules/tenant.py from ``MODULE_OPTIONS``) all come from here; defaults
+come from facts.py. Pure data, no I/O."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
 from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils.options import argspec
+from ansible_collections.openova.platform.plugins.module_utils.options import opt as _opt
 
 # Harbor project storage quota per tier (a quantity; -1 means no limit).
 REGISTRY_TIERS = {"small": dict(storage="20Gi"), "medium": dict(storage="100Gi"), "large": dict(storage="500Gi")}
@@ -26,12 +29,6 @@ QUOTA_QUANTITIES = ("requests_cpu", "requests_memory", "limits_cpu", "limits_mem
 QUOTA_COUNTS = ("pods", "services", "pvcs", "load_balancers", "node_ports")
 LIMIT_QUANTITIES = ("default_cpu", "default_memory", "default_request_cpu", "default_request_memory",
                     "max_cpu", "max_memory")
-
-
-def _opt(type_, description, **extra):
-    out = dict(type=type_, description=description)
-    out.update(extra)
-    return out
 
 
 QUOTA_OPTIONS = dict(
@@ -109,8 +106,10 @@ LLM_OPTIONS = dict(
 )
 
 TENANT_OPTIONS = dict(
-    name=_opt("str", "Tenant name: a DNS-1123 label of at most 40 characters, not a platform name "
-              "(V(default), C(kube-*), C(istio-*), C(openova-*)).", required=True),
+    name=_opt("str", "Tenant name: a DNS-1123 label of at most 40 characters, not a name the platform uses or "
+              "exempts from the guard rails (%s, C(kube-*), C(istio-*), C(openova-*))." % ", ".join(
+                  "V(%s)" % n for n in facts.RESERVED_NAMES if not n.startswith(facts.RESERVED_PREFIXES)),
+              required=True),
     display_name=_opt("str", "Human readable name, used as the Grafana folder title. Defaults to O(tenants[].name)."),
     owners=_opt("dict", "Groups per tenant role. Required with O(state=present).", options=OWNERS_OPTIONS),
     namespaces=_opt("list", "The tenant's namespaces. Each is the tenant name or starts with the tenant name and "
@@ -163,24 +162,30 @@ PLATFORM_OPTIONS = dict(
 )
 
 
-def argspec(options):
-    """An Ansible argument spec from an options table (descriptions dropped)."""
-    out = {}
-    for key, opt in options.items():
-        entry = dict((k, copy.deepcopy(v)) for k, v in opt.items() if k != "description")
-        if "options" in entry:
-            entry["options"] = argspec(entry["options"])
-        out[key] = entry
-    return out
+MODULE_OPTIONS = dict(
+    state=_opt("str", [
+        "V(present) onboards the tenants: renders every object, applies it with server-side apply and prunes objects "
+        "the module created earlier that the spec no longer asks for.",
+        "V(absent) offboards them: deletes every object labelled as theirs, namespaces last. Namespaces and objects "
+        "without the C(%s=%s) label are never touched." % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY)],
+        default="present", choices=["present", "absent"]),
+    tenants=_opt("list", [
+        "The tenants to onboard or offboard, handled in one call and applied concurrently (see O(concurrency)).",
+        "The whole list is validated before anything is written; every problem is reported with its field path.",
+        "With O(state=absent) only O(tenants[].name) is needed; O(tenants[].namespaces), when given, must be managed "
+        "by this collection."], elements="dict", required=True, options=TENANT_OPTIONS),
+    platform=_opt("dict", "Names of the platform's namespaces and services that tenant objects refer to.",
+                  default={}, options=PLATFORM_OPTIONS),
+    concurrency=_opt("int", "How many API requests the module sends at once.", default=8),
+    confirm_delete_pvcs=_opt("bool", [
+        "Allow deleting namespaces that hold PersistentVolumeClaims (offboarding, or a namespace removed from a "
+        "tenant's spec).",
+        "Without it such a namespace fails the task before anything is deleted."], default=False),
+    prune=_opt("bool", "With O(state=present), delete objects of the listed tenants that the module created earlier "
+               "and the spec no longer asks for.", default=True),
+)
 
 
 def module_argspec():
     """The tenant module's own options."""
-    return dict(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        tenants=dict(type="list", elements="dict", required=True, options=argspec(TENANT_OPTIONS)),
-        platform=dict(type="dict", default={}, options=argspec(PLATFORM_OPTIONS)),
-        concurrency=dict(type="int", default=8),
-        confirm_delete_pvcs=dict(type="bool", default=False),
-        prune=dict(type="bool", default=True),
-    )
+    return argspec(MODULE_OPTIONS)

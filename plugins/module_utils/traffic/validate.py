@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.validation import check_duration
 
@@ -282,7 +283,7 @@ def _check_gateway(problems, gateway, domain=None):
         problems.add("gateway", "unknown key(s) %s; use hosts, path, gateway" % ", ".join(unknown))
     hosts = gateway.get("hosts")
     if not isinstance(hosts, list) or not hosts:
-        problems.add("gateway.hosts", "needs at least one external host name, for example shop.acme.openova.io")
+        problems.add("gateway.hosts", "needs at least one external host name, for example shop.acme.%s" % facts.DOMAIN)
     else:
         for index, host in enumerate(hosts):
             if not isinstance(host, str) or host == "*" or not DNS_NAME.match(host) or "." not in host:

@@ -79,26 +79,6 @@ def test_redpanda_overrides_merge_without_dropping_sasl():
     assert spec["storage"]["persistentVolume"] == {"enabled": True, "size": "100Gi", "storageClass": "fast"}
 
 
-def platform_objects(**extra):
-    return render("platform_config", "{{ _platform_config_objects }}", **extra)
-
-
-def test_mesh_wide_mtls_is_strict():
-    pa = [o for o in platform_objects() if o["kind"] == "PeerAuthentication"]
-    assert pa == [{"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
-                   "metadata": {"name": "default", "namespace": "istio-system",
-                                "labels": {"app.kubernetes.io/managed-by": "openova-platform"}},
-                   "spec": {"mtls": {"mode": "STRICT"}}}]
-
-
-def test_ingress_gateway_selects_the_gateway_release_pods():
-    gw = next(o for o in platform_objects(openova_domain="example.com") if o["kind"] == "Gateway")
-    release = render("istio", "{{ istio_gateway_release_name }}")
-    assert gw["spec"]["selector"] == {"istio": release.removeprefix("istio-")}
-    assert gw["spec"]["servers"][0]["hosts"] == ["*.example.com"]
-    assert gw["spec"]["servers"][0]["tls"]["mode"] == "SIMPLE"
-
-
 def test_istio_releases_in_order_with_strict_friendly_mesh():
     rel = releases("istio")
     assert [r["chart"] for r in rel] == ["base", "istiod", "gateway"]
@@ -201,31 +181,3 @@ def test_values_overrides_merge_recursively(role):
     assert set(render(role, "{{ %s_values }}" % role)) <= set(merged) - {"extra"}
 
 
-def test_platform_namespaces_get_network_policies():
-    objects = platform_objects()
-    policies = {o["metadata"]["namespace"]: o for o in objects if o["kind"] == "NetworkPolicy"}
-    assert set(policies) == set(render("platform_config", "{{ _platform_config_namespaces }}"))
-    redis_from = policies["openova-data"]["spec"]["ingress"][0]["from"]
-    assert {"namespaceSelector": {"matchExpressions": [{"key": "openova.io/tenant", "operator": "Exists"}]}} in redis_from
-    kyverno = policies["kyverno"]["spec"]["ingress"]
-    assert kyverno[1] == {"ports": [{"port": 9443}]}
-    assert all("openova.io/tenant" not in str(r) for r in kyverno)
-
-
-def test_grafana_datasources_carry_the_tenant_org_id():
-    ds = [o for o in platform_objects() if o["kind"] == "GrafanaDatasource"]
-    assert {d["spec"]["datasource"]["type"] for d in ds} == {"loki", "prometheus", "tempo"}
-    for d in ds:
-        assert d["metadata"]["namespace"] == "openova-observability"
-        assert d["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
-        assert d["spec"]["datasource"]["jsonData"] == {"httpHeaderName1": "X-Scope-OrgID"}
-        assert d["spec"]["datasource"]["secureJsonData"] == {"httpHeaderValue1": "platform"}
-
-
-def test_priority_classes_exist_for_the_values_that_use_them():
-    names = {o["metadata"]["name"] for o in render("platform_config", "{{ _platform_config_priority_objects }}")}
-    used = set()
-    for role in COMPONENTS:
-        for release in releases(role):
-            used |= {v for p, v in walk(release["values"]) if p.endswith("priorityClassName") and v.startswith("openova")}
-    assert used and used <= names

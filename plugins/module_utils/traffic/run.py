@@ -11,7 +11,8 @@ __metaclass__ = type
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.service.meta import TENANT_LABEL, owner_selector
+from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL
+from ansible_collections.openova.platform.plugins.module_utils.service.meta import owner_selector
 from ansible_collections.openova.platform.plugins.module_utils.traffic.render import (
     ENVOY_FILTER_API,
     NETWORKING,

@@ -1,11 +1,11 @@
-"""service.workload: keeping the HPA's replicas, the wait predicate, validation first."""
+"""service.run: keeping the HPA's replicas, the wait predicate, validation first."""
 
 import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.service.render import render_workload
 from ansible_collections.openova.platform.plugins.module_utils.service.validate import validate_service
-from ansible_collections.openova.platform.plugins.module_utils.service.workload import (
+from ansible_collections.openova.platform.plugins.module_utils.service.run import (
     deployment_available,
     keep_scaled_replicas,
     run_tenant_service,

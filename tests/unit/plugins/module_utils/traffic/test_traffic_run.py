@@ -1,9 +1,9 @@
-"""traffic.policy: params to policy, and validation before the first request."""
+"""traffic.run: params to policy, and validation before the first request."""
 
 import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import (
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import (
     policy_from_params,
     run_traffic_policy,
 )

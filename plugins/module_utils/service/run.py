@@ -18,7 +18,7 @@ from ansible_collections.openova.platform.plugins.module_utils.service.render im
     workload_name,
 )
 from ansible_collections.openova.platform.plugins.module_utils.service.validate import validate_service
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import check_namespace
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import check_namespace
 
 SPEC_KEYS = ("name", "tenant", "namespace", "image", "version", "stable_version", "ports", "replicas", "resources",
              "probes", "env", "secret_env", "produces", "consumes", "consumer_group", "autoscaling", "run_as_user",
