@@ -14,6 +14,7 @@ import secrets
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils.observability import collector
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
@@ -29,6 +30,7 @@ OWNED_KINDS = (
     ("networking.istio.io/v1", "Sidecar"), (redpanda.API, "Topic"), (redpanda.API, "User"),
     (data.API, "Database"), (data.API, "DatabaseRole"),
     ("grafana.integreatly.org/v1beta1", "GrafanaFolder"), ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"),
+    ("grafana.integreatly.org/v1beta1", "GrafanaDashboard"),
 )
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
@@ -59,6 +61,28 @@ def _passwords(tenant, platform, live):
     pg = _live_password(live, ("v1", "Secret", platform["postgres_namespace"], data.role_secret_name(name)))
     return {"redpanda": rp or secrets.token_urlsafe(PASSWORD_BYTES),
             "postgres": pg or secrets.token_urlsafe(PASSWORD_BYTES)}
+
+
+def _read_routing(engine, platform):
+    """(live routing ConfigMap, its collector settings), or (None, None) when
+    routing is not configured or the observability role has not written it."""
+    where = platform.get("otel_routing") or ""
+    if not where:
+        return None, None
+    ns, _, name = where.partition("/")
+    if not (ns and name):
+        raise SpecError([("platform.otel_routing", "%r must be <namespace>/<name> of a ConfigMap" % where)])
+    live = engine.get("v1", "ConfigMap", name, ns)
+    if live is None:
+        return None, None
+    return live, collector.settings_from_configmap(live)
+
+
+def _routing_object(settings, all_namespaces, add=(), remove=()):
+    """The routing ConfigMap for the tenants the cluster will have: those labelled
+    now, plus ``add``, minus ``remove``."""
+    names = set(collector.tenants_from_namespaces(all_namespaces, settings["tenant_label"]))
+    return collector.routing_configmap(settings, sorted((names | set(add)) - set(remove)))
 
 
 def _pvc_problems(engine, tenant_of_ns, confirmed):
@@ -116,6 +140,12 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
         check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
     tenants = v.validate(params["tenants"], platform, state, namespace_owners=check)
+    routing_live, routing = _read_routing(engine, platform)
+    if routing and state == "present":
+        clash = [t["name"] for t in tenants if t["name"] == routing["platform_tenant"]]
+        if clash:
+            raise SpecError([("tenants[].name", "%r is the platform's own X-Scope-OrgID in the collector's routing; "
+                              "choose another tenant name" % clash[0])])
     if state == "present":
         terminating = sorted(n["metadata"]["name"] for n in all_namespaces if n["metadata"].get("deletionTimestamp")
                              and n["metadata"]["name"] in {ns for t in tenants for ns in t["namespaces"]})
@@ -130,12 +160,26 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     summary = _summary(names)
     shared = _summary(["shared"])
     results = []
+    routing_obj = None
+    if routing:
+        names_now = [t["name"] for t in tenants]
+        routing_obj = _routing_object(routing, all_namespaces, add=names_now if state == "present" else (),
+                                      remove=names_now if state == "absent" else ())
     if state == "present":
-        results = _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params)
+        results = _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params,
+                           (routing_obj, routing_live))
     else:
         results = _absent(engine, tenants, owned, owner_of, params, summary)
+        if routing_obj is not None and not any(r.action == "failed" for r in results):
+            # the collector stops routing the offboarded tenants once their objects are gone
+            routed = engine.apply([routing_obj], existing={ref(routing_obj): routing_live})
+            for result in routed:
+                _record(shared, "shared", result)
+            results = results + routed
     out = {"changed": any(r.changed for r in results), "tenants": summary, "shared": shared["shared"],
-           "state": state}
+           "state": state, "telemetry_routing": "applied" if routing_obj is not None else (
+               "not configured (platform.otel_routing is empty)" if not platform.get("otel_routing") else
+               "skipped: ConfigMap %s not found (the observability role writes it)" % platform["otel_routing"])}
     if diff:
         out["diff"] = [r.diff() for r in results if r.changed]
     failures = [r.error for r in results if r.action == "failed"]
@@ -145,9 +189,15 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     return out
 
 
-def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params):
+def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params, routing):
     objects = render_cluster_roles(platform)
     owners = ["shared"] * len(objects)
+    routing_obj, routing_live = routing
+    existing_shared = {}
+    if routing_obj is not None:  # the collector's routing, applied in the same batch as the tenants' objects
+        objects.append(routing_obj)
+        owners.append("shared")
+        existing_shared[ref(routing_obj)] = routing_live
     for tenant in tenants:
         rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
         objects.extend(rendered)
@@ -155,6 +205,7 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
     # Owned objects were all listed; a desired object missing from the lists does
     # not exist, except the default ServiceAccount of an existing namespace.
     existing = dict(live)
+    existing.update(existing_shared)
     for obj in objects:
         obj_ref = ref(obj)
         if obj_ref in existing or obj_ref[1] == "ClusterRole":

@@ -134,6 +134,11 @@ PLATFORM_OPTIONS = dict(
     mimir_url=_opt("str", "Mimir Prometheus API URL.",
                    default="http://mimir-query-frontend.openova-observability.svc:8080/prometheus"),
     tempo_url=_opt("str", "Tempo query URL.", default="http://tempo-query-frontend.openova-observability.svc:3200"),
+    otel_routing=_opt("str", "C(<namespace>/<name>) of the OpenTelemetry Collector's routing ConfigMap, written by the "
+                      "observability role. Onboarding and offboarding rewrite it with every tenant of the cluster, so "
+                      "the collector routes a new tenant's telemetry without another playbook. When it is empty, or "
+                      "the ConfigMap does not exist (observability not installed), the routing is not updated.",
+                      default="openova-observability/otel-routing"),
 )
 
 

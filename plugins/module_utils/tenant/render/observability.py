@@ -25,10 +25,15 @@ def render_observability(tenant, platform):
         "instanceSelector": selector, "title": tenant["display_name"], "uid": meta.tenant_object_name(name)})]
     for suffix, ds_type, url_key in DATASOURCES:
         uid = meta.tenant_object_name(name, suffix)
+        json_data = {"httpHeaderName1": SCOPE_HEADER}
+        if suffix == "loki":  # a trace id in a log line opens the trace in the tenant's own Tempo
+            json_data["derivedFields"] = [{"name": "TraceID", "matcherType": "label", "matcherRegex": "trace_id",
+                                           "datasourceUid": meta.tenant_object_name(name, "tempo"),
+                                           "url": "${__value.raw}"}]
         out.append(meta.obj(API, "GrafanaDatasource", uid, ns, name, spec={
             "instanceSelector": selector, "uid": uid,
             "datasource": {"name": "%s %s" % (tenant["display_name"], suffix.capitalize()), "type": ds_type,
                            "access": "proxy", "url": platform[url_key], "editable": False,
-                           "jsonData": {"httpHeaderName1": SCOPE_HEADER},
+                           "jsonData": json_data,
                            "secureJsonData": {"httpHeaderValue1": name}}}))
     return out
