@@ -52,7 +52,8 @@ stage_cluster() {
 
 stage_integration() {
   [[ -f "$K8S_AUTH_KUBECONFIG" ]] || stage_cluster || return 1
-  python tools/toolchain.py helm kyverno >/dev/null || return 1  # site.yml and the Kyverno CLI tests use them
+  # site.yml and the Kyverno CLI tests use helm and kyverno; test_otel_collector.py runs the collector
+  python tools/toolchain.py helm kyverno otelcol-openova >/dev/null || return 1
   run_pytest -q -p no:cacheprovider tests/integration
 }
 
