@@ -13,9 +13,10 @@ name: otel_routing_configmap
 short_description: Render the OpenTelemetry Collector's tenant routing ConfigMap
 version_added: 0.1.0
 description:
-  - Returns the ConfigMap whose C(routing.yaml) the collector reads as its second configuration file: one exporter
-    per tenant and signal with the tenant's own C(X-Scope-OrgID), and the routing tables. It also records the
-    settings, so M(openova.platform.tenant) rewrites it on every onboarding and offboarding. Pure; no cluster access.
+  - Returns the ConfigMap whose C(routing.yaml) the collector reads as its second configuration file, with one
+    exporter per tenant and signal carrying the tenant's own C(X-Scope-OrgID), and the routing tables. It also
+    records the settings, so M(openova.platform.tenant) rewrites it on every onboarding and offboarding. Pure; no
+    cluster access.
   - The tenants are the values of the tenant label on the Namespaces given that the platform manages.
 options:
   _input:
