@@ -309,6 +309,7 @@ def test_real_collector_routes_each_tenant_to_its_own_org(kubeconfig, client, co
         for marker in ("unlabelled-" + tag, "stranger-" + tag):
             assert sink.with_marker(marker) == [], marker
         # 5. a tenant onboarded now, with the onboarding playbook, is routed within the promise
+        started = time.monotonic()
         _rc, out, _stdout = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars={
             "tenant_name": tc, "tenant_owner_groups": tc + "-admins", "tenant_namespaces": tc + "-app",
             "tenant_platform": platform})
@@ -318,15 +319,18 @@ def test_real_collector_routes_each_tenant_to_its_own_org(kubeconfig, client, co
         ip_c = wait_for(lambda: ((engine.get("v1", "Pod", "sender", tc + "-app") or {}).get("status") or {})
                         .get("podIP"), 60, what="pod IP of the new tenant")
         got = delivered(ip_c, "new-" + tag, timeout=PROMISE_S + 30)
-        elapsed = time.monotonic() - onboarded
-        print("tenant %s routed %.1f s after onboarding (promise: %d s; kubelet stand-in polls every 1 s, "
-              "reloader every %s s)" % (tc, elapsed, PROMISE_S, values["extraContainers"][0]["env"]))
+        routed = time.monotonic()
+        interval = {e["name"]: e["value"] for e in reloader_spec["env"]}["INTERVAL"]
+        print("tenant %s routed %.1f s after onboard_tenant.yml started (%.1f s after it returned); promise %d s "
+              "(kubelet stand-in copies the ConfigMap every 1 s, the reloader checks every %s s)"
+              % (tc, routed - started, routed - onboarded, PROMISE_S, interval))
         assert orgs_of(got) == {("loki", (tc,)), ("mimir", (tc,)), ("tempo", (tc,))}, got
-        assert elapsed < PROMISE_S
+        assert routed - started < PROMISE_S
         # reloaded in-process: the same collector process, which logged the reload and the drops
         assert collector.poll() is None
         text = (work / "collector.log").read_text()
         assert "Config updated, restart service" in text
+        assert '"otelcol.component.id": "debug/dropped"' in text  # the drops were counted, not lost to an error
         assert "sent SIGHUP to %d" % collector.pid in (work / "reloader.log").read_text()
         # the earlier tenants are still routed after the reload
         got = delivered(ips[ta + "-app"], "after-" + tag)
