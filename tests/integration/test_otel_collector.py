@@ -176,14 +176,14 @@ def wait_for(predicate, timeout, step=0.5, what="condition"):
 
 
 def node_manifest(name, cidr):
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {
-        "name": name, "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-        "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                   "kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": "zone-a"}},
-        "spec": {"podCIDR": cidr, "podCIDRs": [cidr],
-                 "taints": [{"key": "openova.io/otel-it", "value": "true", "effect": "NoSchedule"}]},
-        "status": {"allocatable": {"cpu": "16", "memory": "64Gi", "pods": "110"},
-                   "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"}}}
+    metadata = {"name": name, "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                           "kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": "zone-a"}}
+    spec = {"podCIDR": cidr, "podCIDRs": [cidr],
+            "taints": [{"key": "openova.io/otel-it", "value": "true", "effect": "NoSchedule"}]}
+    size = {"cpu": "16", "memory": "64Gi", "pods": "110"}
+    return {"apiVersion": "v1", "kind": "Node", "metadata": metadata, "spec": spec,
+            "status": {"allocatable": size, "capacity": size}}
 
 
 def pod_manifest(namespace, node):
@@ -298,9 +298,8 @@ def test_real_collector_routes_each_tenant_to_its_own_org(kubeconfig, client, co
         # dropped: an unlabelled namespace's pod, and an address that is no pod claiming tenant A's namespace
         stranger = cidr.replace(".0/24", ".250")
         assert stranger not in ips.values()
-        for source, marker, attrs in ((ips[uns], "unlabelled-" + tag, {}),
-                                      (stranger, "stranger-" + tag, {"k8s.namespace.name": ta + "-app",
-                                                                      "openova.tenant": ta})):
+        forged = {"k8s.namespace.name": ta + "-app", "openova.tenant": ta}
+        for source, marker, attrs in ((ips[uns], "unlabelled-" + tag, {}), (stranger, "stranger-" + tag, forged)):
             for signal, _store, _m, _f in SIGNALS:
                 assert send(source, ports["otlp_http"], signal, marker, attrs, {"X-Scope-OrgID": ta}) == 200
         fence = delivered(ips[ta + "-app"], "fence-" + tag)  # sent after the dropped ones; all have been processed

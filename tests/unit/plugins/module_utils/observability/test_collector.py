@@ -101,9 +101,9 @@ def test_settings_are_checked_naming_the_field():
 
 
 def test_routing_configmap_records_its_settings_and_tenants_come_from_managed_namespaces():
+    managed = {"openova.io/tenant": "acme", "app.kubernetes.io/managed-by": "openova-platform"}
     namespaces = [
-        {"metadata": {"name": "acme-dev", "labels": {"openova.io/tenant": "acme",
-                                                      "app.kubernetes.io/managed-by": "openova-platform"}}},
+        {"metadata": {"name": "acme-dev", "labels": managed}},
         {"metadata": {"name": "rogue", "labels": {"openova.io/tenant": "globex"}}},
         {"metadata": {"name": "old", "deletionTimestamp": "2026-01-01T00:00:00Z", "labels": {
             "openova.io/tenant": "initech", "app.kubernetes.io/managed-by": "openova-platform"}}},

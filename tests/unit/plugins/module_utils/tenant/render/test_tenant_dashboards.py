@@ -56,8 +56,9 @@ def test_every_panel_uses_the_tenants_datasources_and_every_query_is_scoped(tena
             uids = {panel["datasource"]["uid"]} | {tg["datasource"]["uid"] for tg in panel["targets"]}
             assert uids <= own, (dash, panel["title"], uids)
             for link in (panel.get("fieldConfig") or {}).get("defaults", {}).get("links", []):
-                for uid in re.findall(r'"uid":"([^"]+)"', link["url"]) + re.findall(r'"datasource":"([^"]+)"',
-                                                                                   link["url"]):
+                uids = re.findall(r'"uid":"([^"]+)"', link["url"]) + re.findall(r'"datasource":"([^"]+)"', link["url"])
+                assert uids
+                for uid in uids:
                     assert uid in own, link
             for q in queries(panel):
                 seen_queries += 1
