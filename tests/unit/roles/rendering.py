@@ -12,6 +12,23 @@ REPO = Path(__file__).resolve().parents[3]
 ROLES = REPO / "roles"
 # The roles of the platform install (issue 5), in site.yml order.
 init_plugin_loader()  # lookups such as ansible.builtin.template, used by the observability role
+
+
+def _collection_meta():
+    """Test modules collected earlier import ansible_collections.openova.platform as a plain
+    package, before the collection loader exists; give it the metadata the loader would have
+    read, so that Templar finds the collection's filters (openova.platform.*)."""
+    import sys
+
+    from ansible.utils.collection_loader._collection_finder import _meta_yml_to_dict
+
+    pkg = sys.modules.get("ansible_collections.openova.platform")
+    if pkg is not None and getattr(pkg, "_collection_meta", None) is None:
+        runtime = REPO / "meta" / "runtime.yml"
+        pkg._collection_meta = _meta_yml_to_dict(runtime.read_bytes(), ("openova.platform", str(runtime)))
+
+
+_collection_meta()
 COMPONENTS = ["cilium", "istio", "cert_manager", "kyverno", "redpanda", "postgresql", "redis",
               "observability", "llm_gateway", "harbor"]
 PLATFORM_ROLES = COMPONENTS + ["helm_release", "platform_config"]
@@ -31,6 +48,7 @@ def load(role, part, trusted=False):
 def render(role, expr, **extra):
     """Template `expr` (e.g. "{{ _redis_values }}") with the role's defaults, vars and `extra`
     (inventory-like variables, which win over defaults as they do in a play)."""
+    _collection_meta()
     variables = dict(load(role, "defaults", trusted=True))
     variables.update(extra)
     variables.update(load(role, "vars", trusted=True))
