@@ -69,7 +69,7 @@ def _read_routing(engine, platform):
     where = platform.get("otel_routing") or ""
     if not where:
         return None, None
-    ns, _, name = where.partition("/")
+    ns, _sep, name = where.partition("/")
     if not (ns and name):
         raise SpecError([("platform.otel_routing", "%r must be <namespace>/<name> of a ConfigMap" % where)])
     live = engine.get("v1", "ConfigMap", name, ns)

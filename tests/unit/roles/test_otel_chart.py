@@ -7,7 +7,6 @@ cluster is needed; helm is the pinned one from tools/toolchain.py."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
 
