@@ -27,6 +27,12 @@ HELM_VERSION = "v3.19.5"  # kubernetes.core 6.2 drives Helm 3
 # The commit of helm's v3.19.5 tag, which its release build stamps into `helm version`.
 HELM_GIT_COMMIT = "4a19a5b6fb912c5c28a779e73f2e0880d9e239a4"
 KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crds/kyverno
+# The OpenTelemetry Collector: the opentelemetry-collector chart 0.139.1 deploys
+# otel/opentelemetry-collector-k8s at its appVersion 0.139.0; the builder and
+# every component are pinned to that release (confmap providers to v1.45.0, the
+# stable module line released with it).
+COLLECTOR_VERSION = "v0.139.0"
+COLLECTOR_PROVIDERS_VERSION = "v1.45.0"
 
 
 def cache_dir() -> Path:
@@ -65,6 +71,55 @@ class GoBinary:
     def cached(self) -> bool:
         stamp = self.path.parent / "recipe.json"
         return self.path.exists() and stamp.exists() and stamp.read_text() == self.recipe
+
+
+@dataclass(frozen=True)
+class CollectorBinary:
+    """An OpenTelemetry Collector built by the OpenTelemetry Collector Builder
+    with exactly ``components`` ({kind: (Go module path, ...)}, kinds as in the
+    builder manifest). A unit test checks that they are the components the
+    role's rendered configuration uses."""
+
+    name: str
+    version: str
+    components: tuple
+
+    @property
+    def path(self) -> Path:
+        return cache_dir() / "bin" / f"{self.name}-{self.version}" / self.name
+
+    def manifest(self, output_path: Path) -> dict:
+        out = {"dist": {"name": self.name, "description": "OpenOva platform collector (tests)",
+                        "version": self.version.lstrip("v"), "output_path": str(output_path)}}
+        for kind, modules in self.components:
+            version = COLLECTOR_PROVIDERS_VERSION if kind == "providers" else self.version
+            out[kind] = [{"gomod": f"{module} {version}"} for module in modules]
+        return out
+
+    @property
+    def recipe(self) -> str:
+        return json.dumps(["ocb", self.manifest(Path("."))])
+
+    def cached(self) -> bool:
+        stamp = self.path.parent / "recipe.json"
+        return self.path.exists() and stamp.exists() and stamp.read_text() == self.recipe
+
+
+_CORE = "go.opentelemetry.io/collector"
+_CONTRIB = "github.com/open-telemetry/opentelemetry-collector-contrib"
+# Exactly the components the collector configuration of roles/observability uses
+# (plugins/module_utils/observability/collector.py), each from the same module
+# the otelcol-k8s distribution takes it from.
+COLLECTOR_COMPONENTS = (
+    ("receivers", (f"{_CORE}/receiver/otlpreceiver",)),
+    ("processors", (f"{_CORE}/processor/memorylimiterprocessor", f"{_CORE}/processor/batchprocessor",
+                    f"{_CONTRIB}/processor/resourceprocessor", f"{_CONTRIB}/processor/k8sattributesprocessor")),
+    ("connectors", (f"{_CONTRIB}/connector/routingconnector",)),
+    ("exporters", (f"{_CORE}/exporter/otlphttpexporter", f"{_CORE}/exporter/debugexporter")),
+    ("extensions", (f"{_CONTRIB}/extension/healthcheckextension",)),
+    ("providers", (f"{_CORE}/confmap/provider/envprovider", f"{_CORE}/confmap/provider/fileprovider",
+                   f"{_CORE}/confmap/provider/yamlprovider")),
+)
 
 
 def _k8s_staging(version: str) -> str:
@@ -115,6 +170,9 @@ BINARIES = {
                  ldflags=_helm_ldflags(HELM_VERSION, HELM_GIT_COMMIT)),
         GoBinary("kyverno", "github.com/kyverno/kyverno", KYVERNO_VERSION,
                  "github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno"),
+        GoBinary("ocb", "go.opentelemetry.io/collector/cmd/builder", COLLECTOR_VERSION,
+                 "go.opentelemetry.io/collector/cmd/builder"),
+        CollectorBinary("otelcol-openova", COLLECTOR_VERSION, COLLECTOR_COMPONENTS),
     )
 }
 
@@ -171,10 +229,38 @@ def _module_replaces(module: str, version: str, workdir: Path, log: Path) -> tup
     return local, remote
 
 
-def build(binary: GoBinary) -> Path:
+def _build_collector(binary: CollectorBinary) -> Path:
+    """Generate and compile a collector distribution with the builder."""
+    ocb = build(BINARIES["ocb"])
+    workdir = cache_dir() / "build" / f"{binary.name}-{binary.version}"
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    log = workdir / "build.log"
+    log.write_text("")
+    # JSON is YAML; the builder reads either.
+    (workdir / "manifest.yaml").write_text(json.dumps(binary.manifest(workdir / "dist"), indent=2))
+    print(f"building {binary.name} {binary.version} with the OpenTelemetry Collector Builder ...", flush=True)
+    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod -buildvcs=false")
+    _go()  # a clear error when go is missing
+    with log.open("ab") as out:
+        proc = subprocess.run([str(ocb), "--config", str(workdir / "manifest.yaml"), "--ldflags=-s -w"],
+                              cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-15:])
+        raise ToolchainError(f"the OpenTelemetry Collector Builder failed (full log: {log}):\n{tail}")
+    binary.path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(workdir / "dist" / binary.name, binary.path)
+    (binary.path.parent / "recipe.json").write_text(binary.recipe)
+    return binary.path
+
+
+def build(binary) -> Path:
     """Build ``binary`` into the cache unless it is there; return its path."""
     if binary.cached():
         return binary.path
+    if isinstance(binary, CollectorBinary):
+        return _build_collector(binary)
     workdir = cache_dir() / "build" / f"{binary.name}-{binary.version}"
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "build.log"

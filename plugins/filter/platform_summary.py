@@ -32,7 +32,7 @@ options:
     elements: dict
     default: []
   resources:
-    description: Custom resources, each with C(component), C(ref) (C(kind), C(namespace), C(name)) and C(object)
+    description: Custom resources, each with C(component), C(ref) (the resource, or C(kind), C(namespace) and C(name)) and C(object)
       (the live object, or none).
     type: list
     elements: dict

@@ -200,6 +200,8 @@ PUSH_URLS = {
 }
 OTEL_COLLECTOR = service_host("otel-opentelemetry-collector", OBSERVABILITY_NAMESPACE)
 OTEL_PORTS = (4317, 4318)
+# The ConfigMap (in the observability namespace) with the collector's per-tenant routing.
+OTEL_ROUTING_CONFIGMAP = "otel-routing"
 LLM_GATEWAY_URL = "http://" + service_host("litellm-litellm-helm", LLM_GATEWAY_NAMESPACE, 4000)
 HARBOR_SERVICE_URL = "http://" + service_host("harbor", HARBOR_NAMESPACE)
 

@@ -104,10 +104,12 @@ def network_policy(name, namespace_name, labels, ingress=None, egress=None, pod_
 GRAFANA_API = "grafana.integreatly.org/v1beta1"
 
 
-def grafana_datasource(name, namespace_name, labels, uid, title, ds_type, url, org_id, instance_labels):
-    """A GrafanaDatasource (grafana-operator) that sends ``X-Scope-OrgID: <org_id>`` with every query."""
+def grafana_datasource(name, namespace_name, labels, uid, title, ds_type, url, org_id, instance_labels,
+                       json_data=None):
+    """A GrafanaDatasource (grafana-operator) that sends ``X-Scope-OrgID: <org_id>`` with every query;
+    ``json_data`` adds to the datasource's jsonData (for example Loki's derived fields)."""
     return obj(GRAFANA_API, "GrafanaDatasource", name, namespace_name, labels, spec={
         "instanceSelector": {"matchLabels": dict(instance_labels)}, "uid": uid,
         "datasource": {"name": title, "type": ds_type, "access": "proxy", "url": url, "editable": False,
-                       "jsonData": {"httpHeaderName1": facts.SCOPE_HEADER},
+                       "jsonData": dict(json_data or {}, httpHeaderName1=facts.SCOPE_HEADER),
                        "secureJsonData": {"httpHeaderValue1": org_id}}})

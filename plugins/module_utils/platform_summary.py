@@ -77,7 +77,7 @@ def summarize(releases, workloads, resources, nodes):
     releases: [{component, name, namespace, status}] where status is what
     kubernetes.core.helm_info returns for the release (chart, app_version, status, ...)
     or empty when the release does not exist; workloads: live Deployments, StatefulSets
-    and DaemonSets; resources: [{component, ref: {kind, namespace, name}, object}] with
+    and DaemonSets; resources: [{component, ref: {kind, metadata: {namespace, name}}, object}] with
     the live object or None; nodes: live Nodes. `ready` means every existing release is
     deployed with all its workloads ready; the component roles have waited for their
     custom resources' own conditions, which the rows show."""
@@ -102,8 +102,9 @@ def summarize(releases, workloads, resources, nodes):
     for res in resources:
         text, simulated = resource_state(res.get("object"))
         ref = res["ref"]
+        meta = ref.get("metadata") or ref
         rows.append({"component": res["component"],
-                     "object": "%s %s/%s" % (ref["kind"], ref.get("namespace", ""), ref["name"]),
+                     "object": "%s %s/%s" % (ref["kind"], meta.get("namespace", ""), meta["name"]),
                      "chart": "", "version": "", "status": text, "workloads": "", "simulated": simulated})
     return {"rows": rows, "ready": ready, "workloads_ready": workloads_ready, "kwok_nodes": fake, "nodes": total}
 

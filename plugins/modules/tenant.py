@@ -426,6 +426,14 @@ options:
           - Tempo query URL.
         type: str
         default: http://tempo-query-frontend.openova-observability.svc:3200
+      otel_routing:
+        description:
+          - C(<namespace>/<name>) of the OpenTelemetry Collector's routing ConfigMap, written by the observability
+            role. Onboarding and offboarding rewrite it with every tenant of the cluster, so the collector routes
+            a new tenant's telemetry without another playbook. When it is empty, or the ConfigMap does not exist
+            (observability not installed), the routing is not updated.
+        type: str
+        default: openova-observability/otel-routing
   concurrency:
     description:
       - How many API requests the module sends at once.
@@ -505,8 +513,15 @@ tenants:
       deleted: [NetworkPolicy acme-dev/openova-allow-extra]
       unchanged: 38
       failed: []
+telemetry_routing:
+  description:
+  - Whether the OpenTelemetry Collector's routing ConfigMap (O(platform.otel_routing)) was applied with every tenant of
+    the cluster, or why not. The ConfigMap's result is in RV(shared).
+  returned: success
+  type: str
+  sample: applied
 shared:
-  description: The same summary for the ClusterRoles shared by all tenants.
+  description: The same summary for the ClusterRoles shared by all tenants, and the collector's routing ConfigMap.
   returned: success
   type: dict
   sample: {created: [], updated: [], deleted: [], unchanged: 3, failed: []}

@@ -39,18 +39,12 @@ notes:
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
+  - openova.platform.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: The gateway is only read; the Secrets are sent as server-side dry runs.
-  diff_mode:
-    support: full
-    details: Before and after of the team and the key (never its value), and of every Secret that changes, with
-      values hidden.
-  platform:
-    support: full
-    platforms: posix
 options:
   state:
     description:
@@ -197,7 +191,7 @@ from ansible_collections.openova.platform.plugins.module_utils.common import run
 from ansible_collections.openova.platform.plugins.module_utils.llm.run import run_llm
 
 
-def argument_spec():
+def _argument_spec():
     return spec(
         CONNECTION_ARGS, APPLY_ARGS,
         state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -219,8 +213,11 @@ def argument_spec():
         rotate=dict(type="bool", default=False))
 
 
+ARGUMENT_SPEC = _argument_spec()
+
+
 def main():
-    run_module(argument_spec(), run_llm)
+    run_module(ARGUMENT_SPEC, run_llm)
 
 
 if __name__ == "__main__":

@@ -44,19 +44,13 @@ notes:
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
+  - openova.platform.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Harbor is only read; the Secrets are sent as server-side dry runs. Robot secrets that would be created
       show as placeholders, hidden in diffs.
-  diff_mode:
-    support: full
-    details: Before and after of the Harbor project, robot accounts (without secrets) and members, and of every
-      Kubernetes object that changes, with Secret values hidden.
-  platform:
-    support: full
-    platforms: posix
 options:
   state:
     description:
@@ -226,7 +220,7 @@ from ansible_collections.openova.platform.plugins.module_utils.registry.run impo
 ROLES = ["projectAdmin", "maintainer", "developer", "guest", "limitedGuest"]
 
 
-def argument_spec():
+def _argument_spec():
     return spec(
         CONNECTION_ARGS, APPLY_ARGS,
         state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -251,8 +245,11 @@ def argument_spec():
         confirm_delete_project=dict(type="bool", default=False))
 
 
+ARGUMENT_SPEC = _argument_spec()
+
+
 def main():
-    run_module(argument_spec(), run_registry)
+    run_module(ARGUMENT_SPEC, run_registry)
 
 
 if __name__ == "__main__":

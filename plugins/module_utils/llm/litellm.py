@@ -12,6 +12,7 @@ __metaclass__ = type
 import hashlib
 import re
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.tenant import schema
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
 
@@ -75,7 +76,7 @@ def offered_models(body):
 
 
 def _labels(tenant_name):
-    return {"openova.io/tenant": tenant_name, "app.kubernetes.io/managed-by": meta.MANAGED_BY}
+    return {facts.TENANT_LABEL: tenant_name, facts.MANAGED_BY_LABEL: facts.MANAGED_BY}
 
 
 def team_new(tenant_name, wanted):

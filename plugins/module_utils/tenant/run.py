@@ -16,6 +16,7 @@ from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, outcome, ref, ref_str, summarize_by
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils import validation as kit
+from ansible_collections.openova.platform.plugins.module_utils.observability import collector
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
@@ -31,6 +32,7 @@ OWNED_KINDS = (
     ("networking.istio.io/v1", "Sidecar"), (redpanda.API, "Topic"), (redpanda.API, "User"),
     (data.API, "Database"), (data.API, "DatabaseRole"),
     ("grafana.integreatly.org/v1beta1", "GrafanaFolder"), ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"),
+    ("grafana.integreatly.org/v1beta1", "GrafanaDashboard"),
 )
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
@@ -62,6 +64,36 @@ def _passwords(tenant, platform, live):
     pg = _live_password(live, ("v1", "Secret", platform["postgres_namespace"], data.role_secret_name(name)))
     return {"redpanda": rp or secrets.token_urlsafe(PASSWORD_BYTES),
             "postgres": pg or secrets.token_urlsafe(PASSWORD_BYTES)}
+
+
+def _read_routing(engine, platform):
+    """(live routing ConfigMap, its collector settings), or (None, None) when
+    routing is not configured or the observability role has not written it."""
+    where = platform.get("otel_routing") or ""
+    if not where:
+        return None, None
+    ns, _sep, name = where.partition("/")
+    if not (ns and name):
+        raise SpecError([("platform.otel_routing", "%r must be <namespace>/<name> of a ConfigMap" % where)])
+    live = engine.get("v1", "ConfigMap", name, ns)
+    if live is None:
+        return None, None
+    return live, collector.settings_from_configmap(live)
+
+
+def _routing_object(settings, all_namespaces, add=(), remove=()):
+    """The routing ConfigMap for the tenants the cluster will have: those labelled
+    now, plus ``add``, minus ``remove``."""
+    names = set(collector.tenants_from_namespaces(all_namespaces, settings["tenant_label"]))
+    return collector.routing_configmap(settings, sorted((names | set(add)) - set(remove)))
+
+
+def _routing_status(routing_obj, platform):
+    if routing_obj is not None:
+        return "applied"
+    if not platform.get("otel_routing"):
+        return "not configured (platform.otel_routing is empty)"
+    return "skipped: ConfigMap %s not found (the observability role writes it)" % platform["otel_routing"]
 
 
 def _pvc_problems(engine, tenant_of_ns, confirmed):
@@ -105,6 +137,12 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
         check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
     tenants = v.validate(params["tenants"], platform, state, namespace_owners=check)
+    routing_live, routing = _read_routing(engine, platform)
+    if routing and state == "present":
+        clash = [t["name"] for t in tenants if t["name"] == routing["platform_tenant"]]
+        if clash:
+            raise SpecError([("tenants[].name", "%r is the platform's own X-Scope-OrgID in the collector's routing; "
+                              "choose another tenant name" % clash[0])])
     if state == "present":
         terminating = sorted(n["metadata"]["name"] for n in all_namespaces if n["metadata"].get("deletionTimestamp")
                              and n["metadata"]["name"] in {ns for t in tenants for ns in t["namespaces"]})
@@ -115,15 +153,24 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
                 if meta.is_managed(n) and (n["metadata"].get("labels") or {}).get(meta.TENANT_LABEL) in names]
     owned = owned_ns + owned
     owner_of = dict((ref(o), o["metadata"]["labels"][meta.TENANT_LABEL]) for o in owned)
+    routing_obj = None
+    if routing:
+        names_now = [t["name"] for t in tenants]
+        routing_obj = _routing_object(routing, all_namespaces, add=names_now if state == "present" else (),
+                                      remove=names_now if state == "absent" else ())
     if state == "present":
-        results = _present(engine, tenants, platform, owned, owner_of, ns_labels, params)
+        results = _present(engine, tenants, platform, owned, owner_of, ns_labels, params, (routing_obj, routing_live))
     else:
         results = _absent(engine, owned, owner_of, params)
+        if routing_obj is not None and not any(r.action == "failed" for r in results):
+            # the collector stops routing the offboarded tenants once their objects are gone
+            results = results + engine.apply([routing_obj], existing={ref(routing_obj): routing_live})
     out = outcome(results, diff, "tenants %s" % ", ".join(names), per_object=False)
     summary = summarize_by(results, lambda r: owner_of.get(r, SHARED), names + [SHARED])
     if state == "absent":
         _gone_with_namespaces(summary, owned, owner_of)
-    out.update(tenants=dict((n, summary[n]) for n in names), shared=summary[SHARED], state=state)
+    out.update(tenants=dict((n, summary[n]) for n in names), shared=summary[SHARED], state=state,
+               telemetry_routing=_routing_status(routing_obj, platform))
     return out
 
 
@@ -144,9 +191,12 @@ def _existing(objects, owned, ns_labels):
     return existing
 
 
-def _present(engine, tenants, platform, owned, owner_of, ns_labels, params):
+def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, routing):
     live = dict((ref(o), o) for o in owned)
     objects = render_cluster_roles(platform)
+    routing_obj, routing_live = routing
+    if routing_obj is not None:  # the collector's routing, applied in the same batch as the tenants' objects
+        objects.append(routing_obj)
     for tenant in tenants:
         rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
         objects.extend(rendered)
@@ -158,7 +208,10 @@ def _present(engine, tenants, platform, owned, owner_of, ns_labels, params):
         if problems:
             raise SpecError(problems)
 
-    return engine.reconcile(objects, owned, existing=_existing(objects, owned, ns_labels),
+    existing = _existing(objects, owned, ns_labels)
+    if routing_obj is not None:
+        existing[ref(routing_obj)] = routing_live
+    return engine.reconcile(objects, owned, existing=existing,
                             prune=params.get("prune", True), keep=lambda o: o["kind"] in NEVER_DELETE,
                             before_prune=confirm_namespaces)
 

@@ -159,6 +159,11 @@ PLATFORM_OPTIONS = dict(
     mimir_url=_opt("str", "Mimir Prometheus API URL.",
                    default=facts.QUERY_URLS["mimir"]),
     tempo_url=_opt("str", "Tempo query URL.", default=facts.QUERY_URLS["tempo"]),
+    otel_routing=_opt("str", "C(<namespace>/<name>) of the OpenTelemetry Collector's routing ConfigMap, written by the "
+                      "observability role. Onboarding and offboarding rewrite it with every tenant of the cluster, so "
+                      "the collector routes a new tenant's telemetry without another playbook. When it is empty, or "
+                      "the ConfigMap does not exist (observability not installed), the routing is not updated.",
+                      default="%s/%s" % (facts.OBSERVABILITY_NAMESPACE, facts.OTEL_ROUTING_CONFIGMAP)),
 )
 
 

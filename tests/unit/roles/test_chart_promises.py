@@ -74,8 +74,11 @@ def config_text(docs, kind, name, key):
 
 # --- mesh: strict mTLS and the ingress gateway --------------------------------------------------
 
-def platform_objects(**extra):
-    return render("platform_config", "{{ _platform_config_objects }}", **extra)
+def platform_objects():
+    """The configure phase as the platform_config module renders it from the platform facts."""
+    from ansible_collections.openova.platform.plugins.module_utils.platform import config, render as platform
+
+    return platform.render_platform(config.normalize({"phase": "configure"}), "configure")
 
 
 def test_mesh_wide_mtls_is_strict_in_the_root_namespace_istiod_uses():

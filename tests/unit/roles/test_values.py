@@ -21,41 +21,22 @@ def test_loki_mimir_tempo_are_multi_tenant():
     assert values_of("observability", "tempo")["multitenancyEnabled"] is True
 
 
-def otel_config(tenants=()):
-    return values_of("observability", "otel", observability_tenants=list(tenants))["config"]
+def test_collector_values_come_from_the_shared_renderer_with_the_role_variables():
+    from ansible_collections.openova.platform.plugins.module_utils.observability import collector
 
-
-def test_collector_never_trusts_a_workload_header():
-    config = otel_config(["acme"])
-    for proto in ("grpc", "http"):
-        assert config["receivers"]["otlp"]["protocols"][proto]["include_metadata"] is False
-    text = str(config)
-    assert "from_context" not in text and "headers_setter" not in text
-    # a tenant attribute set by the workload is deleted before the namespace label sets it
-    pipeline = config["service"]["pipelines"]["logs/in"]["processors"]
-    assert pipeline.index("resource/strip") < pipeline.index("k8sattributes")
-    assert {"key": "openova.tenant", "action": "delete"} in config["processors"]["resource/strip"]["attributes"]
-
-
-def test_collector_takes_the_tenant_from_the_source_namespace():
-    k8s = otel_config()["processors"]["k8sattributes"]
-    assert k8s["pod_association"] == [{"sources": [{"from": "connection"}]}]
-    assert {"tag_name": "openova.tenant", "key": "openova.io/tenant", "from": "namespace"} in k8s["extract"]["labels"]
-
-
-@pytest.mark.parametrize("signal,backend", [("logs", "loki"), ("metrics", "mimir"), ("traces", "tempo")])
-def test_each_tenant_gets_its_own_org_id(signal, backend):
-    config = otel_config(["acme", "globex"])
-    table = config["connectors"][f"routing/{signal}"]["table"]
-    route = next(r for r in table if '"acme"' in r["statement"])
-    assert route["statement"] == 'route() where attributes["openova.tenant"] == "acme"'
-    assert route["pipelines"] == [f"{signal}/acme"]
-    exporters = config["service"]["pipelines"][f"{signal}/acme"]["exporters"]
-    assert exporters == [f"otlphttp/{backend}-acme"]
-    assert config["exporters"][f"otlphttp/{backend}-acme"]["headers"] == {"X-Scope-OrgID": "acme"}
-    assert config["exporters"][f"otlphttp/{backend}-globex"]["headers"] == {"X-Scope-OrgID": "globex"}
-    # unknown namespaces are dropped, never sent to some tenant
-    assert config["connectors"][f"routing/{signal}"]["default_pipelines"] == [f"{signal}/dropped"]
+    extra = dict(observability_collector_endpoints={
+        "loki": "http://sink/loki/otlp", "mimir": "http://sink/mimir/otlp", "tempo": "http://sink/tempo"},
+        observability_collector_ports={"otlp_grpc": 1, "otlp_http": 2, "health": 3, "metrics": 4})
+    values = values_of("observability", "otel", **extra)
+    config = values["alternateConfig"]
+    assert "config" not in values  # the chart's default config (jaeger, zipkin, debug pipelines) is not merged
+    assert values["presets"]["kubernetesAttributes"]["enabled"] is False
+    assert config["exporters"]["otlphttp/loki-platform"] == {"endpoint": "http://sink/loki/otlp",
+                                                             "headers": {"X-Scope-OrgID": "platform"}}
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "${env:MY_POD_IP}:2"
+    settings = render("observability", "{{ _observability_collector_settings }}", **extra)
+    assert values["alternateConfig"] == collector.render_base_config(settings)
+    assert values["mode"] == "daemonset" and values["image"]["repository"] == "otel/opentelemetry-collector-k8s"
 
 
 # --- redpanda, istio, kyverno -------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render.dashboards import render_dashboards
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.data import render_postgres
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.istio import render_istio
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.namespaces import (
@@ -33,7 +34,7 @@ def render_tenant(tenant, platform, passwords):
             + render_role_bindings(tenant, platform) + render_istio(tenant, platform)
             + render_redpanda(tenant, platform, passwords["redpanda"])
             + render_postgres(tenant, platform, passwords["postgres"])
-            + render_observability(tenant, platform))
+            + render_observability(tenant, platform) + render_dashboards(tenant, platform))
 
 
 __all__ = ["render_tenant", "render_cluster_roles"]

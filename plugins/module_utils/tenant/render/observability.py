@@ -25,7 +25,12 @@ def render_observability(tenant, platform):
         "instanceSelector": selector, "title": tenant["display_name"], "uid": meta.tenant_object_name(name)})]
     for suffix, ds_type, url_key in DATASOURCES:
         uid = meta.tenant_object_name(name, suffix)
+        json_data = {}
+        if suffix == "loki":  # a trace id in a log line opens the trace in the tenant's own Tempo
+            json_data["derivedFields"] = [{"name": "TraceID", "matcherType": "label", "matcherRegex": "trace_id",
+                                           "datasourceUid": meta.tenant_object_name(name, "tempo"),
+                                           "url": "${__value.raw}"}]
         out.append(objects.grafana_datasource(uid, ns, meta.labels(name), uid, "%s %s" % (
             tenant["display_name"], suffix.capitalize()), ds_type, platform[url_key], name,
-            platform["grafana_instance_labels"]))
+            platform["grafana_instance_labels"], json_data=json_data))
     return out

@@ -2,6 +2,7 @@
 input errors raised before any request)."""
 
 import base64
+import json
 
 import pytest
 
@@ -49,3 +50,34 @@ def test_summary_per_tenant():
     assert summary["acme"] == {"created": ["ConfigMap acme/x"], "updated": ["ConfigMap acme/x"],
                                "deleted": ["ConfigMap acme/x"], "unchanged": 1, "failed": ["boom"]}
     assert summary[run.SHARED] == {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []}
+
+
+class RoutingEngine:
+    """Answers the one GET of the routing ConfigMap."""
+
+    def __init__(self, live):
+        self.live = live
+
+    def get(self, api_version, kind, name, namespace=None):
+        assert (api_version, kind, name, namespace) == ("v1", "ConfigMap", "otel-routing", "openova-observability")
+        return self.live
+
+
+def test_routing_follows_the_tenants_of_the_cluster():
+    from ansible_collections.openova.platform.plugins.module_utils.observability import collector
+
+    live = collector.routing_configmap({}, [])
+    engine = RoutingEngine(live)
+    got, settings = run._read_routing(engine, {"otel_routing": "openova-observability/otel-routing"})
+    assert got is live and settings == collector.normalize_settings({})
+    assert run._read_routing(RoutingEngine(None), {"otel_routing": "openova-observability/otel-routing"}) == (
+        None, None)
+    assert run._read_routing(engine, {"otel_routing": ""}) == (None, None)
+    with pytest.raises(SpecError, match="platform.otel_routing"):
+        run._read_routing(engine, {"otel_routing": "just-a-name"})
+    namespaces = [{"metadata": {"name": "globex", "labels": {
+        "openova.io/tenant": "globex", "app.kubernetes.io/managed-by": "openova-platform"}}}]
+    onboard = run._routing_object(settings, namespaces, add=["acme"])
+    assert json.loads(onboard["data"]["routing.yaml"]) == collector.render_routing_config({}, ["acme", "globex"])
+    offboard = run._routing_object(settings, namespaces, remove=["globex"])
+    assert json.loads(offboard["data"]["routing.yaml"]) == collector.render_routing_config({}, [])
