@@ -353,12 +353,14 @@ def _kc(cluster: Cluster, client: str) -> str:
 def _etcd_args(c: Cluster) -> list[str]:
     pki, url = c.pki, f"https://{HOST}:{c.ports['etcd']}"
     peer = f"https://{HOST}:{c.ports['etcd-peer']}"
+    # The default cluster's member keeps its name, so kept data still matches it.
+    member = "openova-local" if c.name == DEFAULT_NAME else f"openova-{c.name}"
     return [
         str(toolchain.BINARIES["etcd"].path),
-        f"--name=openova-{c.name}", f"--data-dir={c.state / 'etcd'}",
+        f"--name={member}", f"--data-dir={c.state / 'etcd'}",
         f"--listen-client-urls={url}", f"--advertise-client-urls={url}",
         f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster=openova-{c.name}={peer}",
+        f"--initial-cluster={member}={peer}",
         f"--cert-file={pki / 'etcd-server.crt'}", f"--key-file={pki / 'etcd-server.key'}",
         f"--trusted-ca-file={pki / 'ca.crt'}", "--client-cert-auth=true",
         f"--peer-cert-file={pki / 'etcd-server.crt'}", f"--peer-key-file={pki / 'etcd-server.key'}",
