@@ -1089,7 +1089,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"API server pids {data.get('pids', [])}")
                 for key, rec in sorted(data.get("remotes", {}).items()):
                     print(f"  {key:40} {'loopback' if rec['loopback'] else 'NOT LOOPBACK':12} "
-                          f"{rec['samples']:6} samples, {rec['first_seen']} .. {rec['last_seen']}")
+                          f"seen {rec.get('sightings', rec.get('samples', 0)):7}x, "
+                          f"{rec['first_seen']} .. {rec['last_seen']}")
         elif args.command == "loopback-check":
             report = loopback_report(args.name, args.since)
             print(report["summary"])
