@@ -518,7 +518,9 @@ def components_of(cluster: Cluster) -> list[str]:
 # --------------------------------------------------------------------------- processes
 
 def _argv_hash(argv: list[str]) -> str:
-    return hashlib.sha256("\0".join(argv).encode()).hexdigest()[:16]
+    """What `up` compares to decide on a restart. The program counts by its real
+    path: .venv/bin/python and .venv/bin/python3 are the same interpreter."""
+    return hashlib.sha256("\0".join([os.path.realpath(argv[0]), *argv[1:]]).encode()).hexdigest()[:16]
 
 
 def _read_pidfile(cluster: Cluster, name: str) -> dict | None:
