@@ -819,7 +819,7 @@ def up(nodes: int = 3, crds: list[str] | None = None, name: str | None = None,
           logname="kwok")
     _wait(cluster, "the default ServiceAccount", lambda: kubectl(
         "get", "serviceaccount", "default", "-n", "default", check=False, cluster=cluster).returncode == 0,
-          _up_timeout())
+        _up_timeout())
     for comp in components_of(cluster)[len(CONTROL_PLANE):]:
         actions[comp] = _ensure_running(cluster, comp)
     ready = time.monotonic()
