@@ -8,7 +8,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CACHE)/collections
 PY := $(VENV)/bin/python
 DEVCLUSTER := $(PY) tools/devcluster.py
 
-.PHONY: help setup cluster-up cluster-down cluster-env cluster-status demo platform test unit integration lint sanity molecule build
+.PHONY: help setup cluster-up cluster-down cluster-env cluster-status cluster-up-platform cluster-down-platform demo platform test unit integration lint sanity molecule build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,6 +27,12 @@ cluster-status: ## show the local cluster's components and nodes
 
 cluster-env: ## print `export KUBECONFIG=...` for the running cluster
 	@$(DEVCLUSTER) env
+
+cluster-up-platform: setup ## start the named cluster 'platform' (profile platform: for the real charts) beside the default one
+	@$(DEVCLUSTER) --name platform up --profile platform
+
+cluster-down-platform: ## stop the named cluster 'platform'
+	@$(DEVCLUSTER) --name platform down
 
 demo: setup ## the main job: local cluster, site.yml, and a demo tenant onboarding
 	@bash tools/demo.sh

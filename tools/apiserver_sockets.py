@@ -90,11 +90,12 @@ def merge(seen: dict, found: list[dict], now: str) -> bool:
             f":{item['port']}" if item["port"] is not None else "")
         record = seen.get(key)
         if record is None:
-            seen[key] = dict(item, first_seen=now, last_seen=now, samples=1)
+            seen[key] = dict(item, first_seen=now, last_seen=now, sightings=1)
             new = True
         else:
             record["last_seen"] = now
-            record["samples"] += 1
+            # sockets to it, summed over samples (older files called it "samples")
+            record["sightings"] = record.pop("samples", 0) + record.get("sightings", 0) + 1
     return new
 
 

@@ -28,8 +28,10 @@ sys.path.insert(0, str(TOOLS))
 import devcluster  # noqa: E402
 import toolchain  # noqa: E402
 
-PORTS = {"OPENOVA_ETCD_PORT": "32379", "OPENOVA_ETCD_PEER_PORT": "32380", "OPENOVA_APISERVER_PORT": "36443",
-         "OPENOVA_CM_PORT": "40257", "OPENOVA_SCHEDULER_PORT": "40259", "OPENOVA_KWOK_PORT": "40247"}
+# The caller's port block moved up by 20000 (32379, 36443 ... for the default block), so that
+# benchmarks on one machine with different port blocks do not collide.
+PORTS = {var: str(default + 20000) for var, default in (
+    (var, int(os.environ.get(var) or default)) for var, default in devcluster.LEGACY_PORTS.values())}
 
 
 def _up(cmd, env, profile):

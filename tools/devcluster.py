@@ -353,12 +353,14 @@ def _kc(cluster: Cluster, client: str) -> str:
 def _etcd_args(c: Cluster) -> list[str]:
     pki, url = c.pki, f"https://{HOST}:{c.ports['etcd']}"
     peer = f"https://{HOST}:{c.ports['etcd-peer']}"
+    # The default cluster's member keeps its name, so kept data still matches it.
+    member = "openova-local" if c.name == DEFAULT_NAME else f"openova-{c.name}"
     return [
         str(toolchain.BINARIES["etcd"].path),
-        f"--name=openova-{c.name}", f"--data-dir={c.state / 'etcd'}",
+        f"--name={member}", f"--data-dir={c.state / 'etcd'}",
         f"--listen-client-urls={url}", f"--advertise-client-urls={url}",
         f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster=openova-{c.name}={peer}",
+        f"--initial-cluster={member}={peer}",
         f"--cert-file={pki / 'etcd-server.crt'}", f"--key-file={pki / 'etcd-server.key'}",
         f"--trusted-ca-file={pki / 'ca.crt'}", "--client-cert-auth=true",
         f"--peer-cert-file={pki / 'etcd-server.crt'}", f"--peer-key-file={pki / 'etcd-server.key'}",
@@ -520,7 +522,9 @@ def components_of(cluster: Cluster) -> list[str]:
 # --------------------------------------------------------------------------- processes
 
 def _argv_hash(argv: list[str]) -> str:
-    return hashlib.sha256("\0".join(argv).encode()).hexdigest()[:16]
+    """What `up` compares to decide on a restart. The program counts by its real
+    path: .venv/bin/python and .venv/bin/python3 are the same interpreter."""
+    return hashlib.sha256("\0".join([os.path.realpath(argv[0]), *argv[1:]]).encode()).hexdigest()[:16]
 
 
 def _read_pidfile(cluster: Cluster, name: str) -> dict | None:
@@ -709,7 +713,10 @@ def _install_kwok_stage_objects(cluster: Cluster) -> None:
     crd = _kwok_module() / "kustomize" / "crd" / "bases" / "kwok.x-k8s.io_stages.yaml"
     kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=devcluster", "-f", str(crd),
             cluster=cluster)
-    kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/stages.kwok.x-k8s.io", cluster=cluster)
+    # Polled: `kubectl wait` fails at once while a new CRD has no conditions yet.
+    _wait(cluster, "kwok's Stage CRD to be Established", lambda: kubectl(
+        "get", "crd", "stages.kwok.x-k8s.io", "-o", 'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+        check=False, cluster=cluster).stdout == "True", _up_timeout())
     docs = toolchain.kwok_stages().split("\n---\n")
     kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=devcluster", "-f", "-",
             stdin="\n---\n".join(docs), cluster=cluster)
@@ -738,7 +745,15 @@ def _write_configs(cluster: Cluster) -> None:
         cluster.pki / "apiserver-egress-client.key"))
 
 
-def _ensure_running(cluster: Cluster, name: str, timeout: float = 60) -> str:
+def _up_timeout() -> float:
+    """Seconds `up` waits for each component (OPENOVA_UP_TIMEOUT; a shared, busy machine needs more)."""
+    try:
+        return float(os.environ.get("OPENOVA_UP_TIMEOUT", "180"))
+    except ValueError as exc:
+        raise ClusterError(f"OPENOVA_UP_TIMEOUT={os.environ['OPENOVA_UP_TIMEOUT']!r} is not a number") from exc
+
+
+def _ensure_running(cluster: Cluster, name: str, timeout: float | None = None) -> str:
     """Start ``name`` unless it runs with the same command line; restart it if
     its command line changed. Returns what was done."""
     comp = COMPONENTS[name]
@@ -754,7 +769,8 @@ def _ensure_running(cluster: Cluster, name: str, timeout: float = 60) -> str:
         _start(cluster, comp, argv)
         done = "started" if done == "running" else done
     if comp.ready is not None:
-        _wait(cluster, f"{name} to become healthy", lambda: comp.ready(cluster), timeout, logname=name)
+        _wait(cluster, f"{name} to become healthy", lambda: comp.ready(cluster), timeout or _up_timeout(),
+              logname=name)
     elif done != "running":
         time.sleep(0.3)  # a process that fails on its arguments exits at once
         if _running_pid(cluster, name) is None:
@@ -803,9 +819,11 @@ def up(nodes: int = 3, crds: list[str] | None = None, name: str | None = None,
     _replace_storage_class(cluster)
     kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=devcluster", "-f", "-",
             stdin=_nodes_manifest(nodes), cluster=cluster)
-    _wait(cluster, f"{nodes} kwok nodes to report Ready", lambda: _nodes_ready(cluster, nodes), 60, logname="kwok")
+    _wait(cluster, f"{nodes} kwok nodes to report Ready", lambda: _nodes_ready(cluster, nodes), _up_timeout(),
+          logname="kwok")
     _wait(cluster, "the default ServiceAccount", lambda: kubectl(
-        "get", "serviceaccount", "default", "-n", "default", check=False, cluster=cluster).returncode == 0, 60)
+        "get", "serviceaccount", "default", "-n", "default", check=False, cluster=cluster).returncode == 0,
+        _up_timeout())
     for comp in components_of(cluster)[len(CONTROL_PLANE):]:
         actions[comp] = _ensure_running(cluster, comp)
     ready = time.monotonic()
@@ -1077,7 +1095,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"API server pids {data.get('pids', [])}")
                 for key, rec in sorted(data.get("remotes", {}).items()):
                     print(f"  {key:40} {'loopback' if rec['loopback'] else 'NOT LOOPBACK':12} "
-                          f"{rec['samples']:6} samples, {rec['first_seen']} .. {rec['last_seen']}")
+                          f"seen {rec.get('sightings', rec.get('samples', 0)):7}x, "
+                          f"{rec['first_seen']} .. {rec['last_seen']}")
         elif args.command == "loopback-check":
             report = loopback_report(args.name, args.since)
             print(report["summary"])

@@ -67,7 +67,7 @@ class Simulated:
     version: str
     kind: str
     plural: str
-    operator: str
+    operator: str  # what does not run here, in words
     sets: str  # what the status says, for people
     status: dict = field(hash=False)
     # How to tell the status was simulated for the current generation: a
@@ -88,24 +88,25 @@ class Simulated:
 
     @property
     def message(self) -> str:
-        return (f"Simulated by kwok on the local test cluster (devcluster): no {self.operator} runs here; "
+        return (f"Simulated by kwok on the local test cluster (devcluster): {self.operator}; "
                 f"this status is what the operator reports on success, not a checked state.")
 
 
-def _condition(sim_kind: str, ctype: str, operator: str) -> dict:
+def _condition(ctype: str, operator: str) -> dict:
     return {"type": ctype, "status": "True", "reason": REASON, "observedGeneration": GENERATION,
             "lastTransitionTime": NOW,
-            "message": f"Simulated by kwok on the local test cluster (devcluster): no {operator} runs here."}
+            "message": f"Simulated by kwok on the local test cluster (devcluster): {operator}."}
 
 
 def _conditions(types: tuple[str, ...], operator: str) -> list[dict]:
-    return [_condition("", t, operator) for t in types]
+    return [_condition(t, operator) for t in types]
 
 
-REDPANDA_OPERATOR = "Redpanda operator (and no Redpanda broker)"
-CNPG_OPERATOR = "CloudNativePG operator (and no PostgreSQL)"
-GRAFANA_OPERATOR = "grafana-operator (and no Grafana)"
-CERT_MANAGER = "cert-manager controller (no certificate was issued)"
+# What does not run here, as the status messages say it.
+REDPANDA_OPERATOR = "no Redpanda operator and no Redpanda broker run here"
+CNPG_OPERATOR = "no CloudNativePG operator and no PostgreSQL server run here"
+GRAFANA_OPERATOR = "no grafana-operator and no Grafana run here"
+CERT_MANAGER = "no cert-manager controller runs here and no certificate or Secret was issued"
 _REDPANDA_CLUSTER = ("Ready", "Healthy", "ResourcesSynced", "ConfigurationApplied", "Quiesced", "Stable")
 _NOT_AFTER = Expr('{{ now | dateModify "+2160h" | date "2006-01-02T15:04:05Z07:00" | Quote }}')
 _RENEWAL = Expr('{{ now | dateModify "+1440h" | date "2006-01-02T15:04:05Z07:00" | Quote }}')
@@ -140,11 +141,11 @@ SIMULATED: tuple[Simulated, ...] = (
     Simulated("postgresql.cnpg.io", "v1", "Database", "databases", CNPG_OPERATOR,
               "applied = true, observedGeneration",
               {"applied": True, "observedGeneration": GENERATION,
-               "message": f"{REASON}: no CloudNativePG operator runs here (devcluster)"}),
+               "message": f"{REASON} on the local test cluster (devcluster): {CNPG_OPERATOR}"}),
     Simulated("postgresql.cnpg.io", "v1", "DatabaseRole", "databaseroles", CNPG_OPERATOR,
               "applied = true, observedGeneration (only where the CRD is served: CloudNativePG 1.30 and later)",
               {"applied": True, "observedGeneration": GENERATION,
-               "message": f"{REASON}: no CloudNativePG operator runs here (devcluster)"}),
+               "message": f"{REASON} on the local test cluster (devcluster): {CNPG_OPERATOR}"}),
     Simulated("grafana.integreatly.org", "v1beta1", "Grafana", "grafanas", GRAFANA_OPERATOR,
               "stage complete, stageStatus success, adminUrl, condition GrafanaReady = True",
               {"stage": "complete", "stageStatus": "success",

@@ -103,9 +103,9 @@ def render_pv(pvc: dict, sc: dict, node: str) -> dict:
     }
     if sc.get("mountOptions"):
         pv_spec["mountOptions"] = sc["mountOptions"]
+    annotations = {ANN_PROVISIONED_BY: PROVISIONER, "devcluster.openova.io/simulated": SIMULATION_NOTE}
     return {"apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": name, "annotations": {ANN_PROVISIONED_BY: PROVISIONER,
-                                                        "devcluster.openova.io/simulated": SIMULATION_NOTE},
+            "metadata": {"name": name, "annotations": annotations,
                          "labels": {"app.kubernetes.io/managed-by": "devcluster"}},
             "spec": pv_spec}
 

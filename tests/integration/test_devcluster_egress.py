@@ -154,7 +154,7 @@ def test_webhook_at_an_external_url_is_refused_before_any_dial(cluster, client, 
     assert refused and refused[0]["service"] is None
 
 
-def test_aggregated_api_and_service_proxy_to_unregistered_services_are_refused(cluster, client, engine, namespace):
+def test_aggregated_apis_and_service_proxy_to_unregistered_services_are_refused(cluster, client, engine, namespace):
     since = devcluster.now()
     labels = {"app": "unregistered-api"}
     engine.apply([_pod(namespace, "api-0", labels, 8443), _service(namespace, "unregistered-api", 443, 8443, labels)])
@@ -181,6 +181,21 @@ def test_aggregated_api_and_service_proxy_to_unregistered_services_are_refused(c
     svc = engine.get("v1", "Service", "unregistered-api", namespace)
     assert _decisions(cluster, since, decision="refused", egress="cluster", target=f"{svc['spec']['clusterIP']}:443",
                       service=f"{namespace}/unregistered-api:443")
+
+    # An APIService behind an ExternalName Service: the API server asks for the external name itself.
+    external = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "external-api", "namespace": namespace},
+                "spec": {"type": "ExternalName", "externalName": "api.example.com",
+                         "ports": [{"name": "main", "port": 443}]}}
+    engine.apply([external, dict(apiservice, metadata={"name": f"v1beta1.{group}"},
+                                 spec=dict(apiservice["spec"], version="v1beta1",
+                                           service={"namespace": namespace, "name": "external-api", "port": 443}))])
+    try:
+        _wait_for(lambda: _decisions(cluster, since, decision="refused", target="api.example.com:443"),
+                  "the aggregator to try the external name", 60)
+    finally:
+        engine.delete([("apiregistration.k8s.io/v1", "APIService", "", f"v1beta1.{group}")])
+    refused = _decisions(cluster, since, decision="refused", target="api.example.com:443")
+    assert refused[0]["service"] == f"{namespace}/external-api:443" and refused[0]["egress"] == "cluster"
     # The service proxy subresource dials an endpoint: pod IP and target port.
     with pytest.raises(OpenovaError):
         client.request("GET", f"/api/v1/namespaces/{namespace}/services/https:unregistered-api:443/proxy/")

@@ -57,7 +57,7 @@ def test_merge_counts_samples_and_reports_only_new_addresses():
     assert apiserver_sockets.merge(seen, one, "t1") is True
     assert apiserver_sockets.merge(seen, one, "t2") is False
     record = seen["tcp out 127.0.0.1:12379"]
-    assert (record["first_seen"], record["last_seen"], record["samples"]) == ("t1", "t2", 2)
+    assert (record["first_seen"], record["last_seen"], record["sightings"]) == ("t1", "t2", 2)
 
 
 def test_pid_file_must_name_the_running_binary(tmp_path):

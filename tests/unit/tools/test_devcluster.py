@@ -219,7 +219,7 @@ def test_the_loopback_report_fails_without_a_running_sampler_and_on_any_outside_
     cluster.sockets_file.write_text(json.dumps({"samples": 5, "last_sample": devcluster.now(), "remotes": {
         "tcp out 203.0.113.9:443": {"proto": "tcp", "address": "203.0.113.9", "port": 443, "direction": "out",
                                     "loopback": False, "first_seen": "a", "last_seen": devcluster.now(),
-                                    "samples": 1}}}))
+                                    "sightings": 1}}}))
     report = devcluster.loopback_report(cluster=cluster)
     assert "203.0.113.9:443" in report["summary"] and not report["ok"]
     with pytest.raises(devcluster.LoopbackViolation):

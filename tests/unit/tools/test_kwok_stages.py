@@ -48,11 +48,11 @@ def test_every_stage_is_labelled_as_simulation_and_selects_unsimulated_generatio
     assert any("self.metadata.generation" in e and e.startswith("!(") for e in exprs)
     patch, event = stage["spec"]["steps"]
     assert patch["patch"]["subresource"] == "status" and patch["patch"]["root"] == "status"
-    assert event["event"]["reason"] == "SimulatedByKwok" and "no " in event["event"]["message"]
+    assert event["event"]["reason"] == "SimulatedByKwok" and " run" in event["event"]["message"]
     status = _fill(patch["patch"]["template"])
     for cond in status.get("conditions", []):
         assert cond["reason"] == "SimulatedByKwok"
-        assert "no " in cond["message"] and "runs here" in cond["message"]
+        assert cond["message"].startswith("Simulated by kwok") and " run" in cond["message"] and "here" in cond["message"]
         assert cond["status"] == "True" and cond["observedGeneration"] == 3
     if sim.condition:
         assert sim.condition in {c["type"] for c in status["conditions"]}
