@@ -38,6 +38,7 @@ def run_module(argument_spec, entry, needs_client=True, **module_kwargs):
         module.fail_json(**fail_kwargs(exc))
     if client is not None:
         result.setdefault("api_requests", client.requests)
+        result.setdefault("api_retries", client.retries)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)
