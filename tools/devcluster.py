@@ -6,6 +6,8 @@
     devcluster status                                    components, readiness, nodes
     devcluster env                                       print `export KUBECONFIG=...`
     devcluster crds [PROJECT ...]                        install CRDs from ../shared/crds
+    devcluster stop|start|restart COMPONENT [--kill]     one component of a running cluster, e.g. to test
+                                                         how clients ride out an API server restart
 
 etcd, kube-apiserver, kube-controller-manager and kube-scheduler run on
 127.0.0.1 only, with TLS everywhere and Node,RBAC authorization. kwok turns
@@ -387,6 +389,50 @@ def install_crds(projects: list[str]) -> None:
     print(f"CRDs established: {len(names)} from {', '.join(wanted)}")
 
 
+# --------------------------------------------------------------------------- one component
+
+def stop_component(name: str, kill: bool = False) -> None:
+    """Stop one component that `up` started: SIGTERM (SIGKILL with ``kill``,
+    as a crash or an OOM kill would), then wait until it is gone."""
+    if name not in COMPONENTS:
+        raise ClusterError(f"unknown component {name}; known: {', '.join(COMPONENTS)}")
+    pid = _running_pid(name)
+    if pid is None:
+        print(f"{name} is not running")
+        return
+    if kill:
+        _pidfile(name).unlink(missing_ok=True)
+        os.kill(pid, signal.SIGKILL)
+        _wait(f"{name} (pid {pid}) to exit", lambda: not Path(f"/proc/{pid}").exists() or _is_zombie(pid), 30)
+    else:
+        _stop(name)
+    print(f"{'killed' if kill else 'stopped'}: {name} (pid {pid})")
+
+
+def start_component(name: str) -> None:
+    """Start one stopped component with the arguments `up` gives it, and wait
+    until it is healthy (the API server: /readyz)."""
+    if name not in COMPONENTS:
+        raise ClusterError(f"unknown component {name}; known: {', '.join(COMPONENTS)}")
+    if not (_pki() / "ca.crt").exists():
+        raise ClusterError("no cluster has been started here; run: make cluster-up")
+    if _running_pid(name) is not None:
+        print(f"{name} is already running")
+        return
+    bins = toolchain.ensure(toolchain.CLUSTER_BINARIES)
+    _start(name, bins[name], _component_args(bins)[name])
+    checks = {
+        "etcd": _etcd_healthy,
+        "kube-apiserver": lambda: _healthy(f"{_server()}/readyz"),
+        "kube-controller-manager": lambda: _healthy(
+            f"https://{HOST}:{PORTS['kube-controller-manager']}/healthz", verify=False),
+        "kube-scheduler": lambda: _healthy(f"https://{HOST}:{PORTS['kube-scheduler']}/healthz", verify=False),
+        "kwok": lambda: True,
+    }
+    _wait(f"{name} to become healthy", checks[name], 120, logname=name)
+    print(f"started: {name} (pid {_running_pid(name)})")
+
+
 # --------------------------------------------------------------------------- down / status
 
 def down(keep_data: bool = False) -> None:
@@ -425,6 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("env", help="print the export line for KUBECONFIG")
     p_crds = sub.add_parser("crds", help="install CRDs into the running cluster")
     p_crds.add_argument("projects", nargs="*", default=["all"])
+    for verb, what in (("stop", "stop one component"), ("start", "start one stopped component"),
+                       ("restart", "stop and start one component")):
+        p_one = sub.add_parser(verb, help=what)
+        p_one.add_argument("component", choices=COMPONENTS)
+        if verb != "start":
+            p_one.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -439,6 +491,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"export KUBECONFIG={kubeconfig_path()}")
         elif args.command == "crds":
             install_crds(args.projects)
+        elif args.command in ("stop", "restart"):
+            stop_component(args.component, kill=args.kill)
+            if args.command == "restart":
+                start_component(args.component)
+        elif args.command == "start":
+            start_component(args.component)
     except (ClusterError, toolchain.ToolchainError) as exc:
         print(f"devcluster: error: {exc}", file=sys.stderr)
         return 1

@@ -35,8 +35,10 @@ requirements:
 notes:
   - The platform namespaces named in O(platform) must exist; tenant Topic and User objects are created in the
     Redpanda namespace, Database objects in the PostgreSQL namespace and Grafana objects in the Grafana namespace.
-  - Offboarding deletes the Database CR; its C(databaseReclaimPolicy) is C(retain), so the data stays in PostgreSQL
-    until a DBA drops it.
+  - Offboarding deletes the Database CR before the DatabaseRole CR. Both have the reclaim policy C(retain)
+    (C(databaseReclaimPolicy), C(databaseRoleReclaimPolicy)), so the data and the role that owns it stay in
+    PostgreSQL until a DBA drops them. They must agree: PostgreSQL cannot drop a role that still owns a database, so
+    the CloudNativePG operator would keep a DatabaseRole with reclaim C(delete) Terminating for ever.
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply

@@ -30,8 +30,8 @@ description:
     fails, unless O(report_only=true).
   - Never talks to the API server and never writes.
   - Fails closed. A manifest that cannot be checked fails the task (unless O(report_only=true)) and is listed in
-    RV(errors) with its source, line and reason: a missing or unreadable file, a file over O(max_bytes), text that
-    is not UTF-8, malformed YAML, a document nested deeper than O(max_depth), more than O(max_nodes) nodes once
+    RV(errors) with its source, line and reason. Such are a missing or unreadable file, a file over O(max_bytes),
+    text that is not UTF-8, malformed YAML, a document nested deeper than O(max_depth), more than O(max_nodes) nodes once
     aliases are expanded, excessive aliasing (a few hundred bytes of nested aliases fail in milliseconds), a
     self-referencing anchor, keys that collide once made strings, and values JSON cannot hold (C(.inf), C(.nan)).
   - YAML is read the way C(kubectl) reads it (sigs.k8s.io/yaml over go-yaml v2), so the verdict is on the object

@@ -32,6 +32,9 @@ OWNED_KINDS = (
 )
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
+# Deleted before the others: a CloudNativePG Database before the DatabaseRole that
+# owns it, since PostgreSQL cannot drop a role that still owns a database.
+DELETE_FIRST = ("Database",)
 PASSWORD_BYTES = 24
 
 
@@ -175,6 +178,7 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
         problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
         if problems:
             raise SpecError(problems)
+        stale.sort(key=lambda o: o["kind"] not in DELETE_FIRST)
         pruned = engine.prune([], stale)
         for result in pruned:
             _record(summary, owner_of[result.ref], result)
@@ -190,6 +194,7 @@ def _absent(engine, tenants, owned, owner_of, params, summary):
     # Objects inside doomed namespaces go with them; delete the rest one by one.
     refs = [ref(o) for o in owned if o["kind"] not in NEVER_DELETE
             and (o["kind"] == "Namespace" or o["metadata"].get("namespace") not in doomed_ns)]
+    refs.sort(key=lambda r: r[1] not in DELETE_FIRST)  # stable: the rest keep their order
     results = engine.delete(refs, existing=dict((ref(o), o) for o in owned))
     for result in results:
         _record(summary, owner_of[result.ref], result)
