@@ -19,9 +19,9 @@ from ansible_collections.openova.platform.plugins.module_utils.errors import (
     OpenovaError,
     WaitTimeout,
 )
+from ansible_collections.openova.platform.plugins.module_utils.facts import FIELD_MANAGER
 from ansible_collections.openova.platform.plugins.module_utils.managed_fields import up_to_date
 
-FIELD_MANAGER = "openova-platform"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 
 # Fields the server writes on every object. They are stripped from both sides of

@@ -289,7 +289,7 @@ options:
         description:
         - The platform's base domain; the Harbor registry is C(harbor.<domain>).
         type: str
-        default: openova.local
+        default: openova.io
       istio_namespace:
         description:
         - Namespace of istiod.

@@ -226,6 +226,7 @@ api_retries:
   sample: 0
 """
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
 from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
@@ -251,7 +252,7 @@ def main():
              consumer_group=dict(type="str"),
              autoscaling=dict(type="dict"),
              run_as_user=dict(type="int"),
-             domain=dict(type="str", default="openova.io"),
+             domain=dict(type="str", default=facts.DOMAIN),
              state=dict(type="str", choices=["present", "absent"], default="present"),
              wait=dict(type="bool", default=False),
              wait_timeout=dict(type="int", default=300)),

@@ -288,6 +288,7 @@ api_retries:
   sample: 0
 """
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
 from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
@@ -318,7 +319,7 @@ def main():
                  fill_interval=dict(type="str", required=True), status_code=dict(type="int"))),
              gateway=dict(type="dict", options=dict(
                  hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),
-                 gateway=dict(type="str", default="istio-ingress/openova-ingress"))),
+                 gateway=dict(type="str", default=facts.INGRESS_GATEWAY))),
              workload_labels=dict(type="dict"),
              ingress_domain=dict(type="str"),
              state=dict(type="str", choices=["present", "absent"], default="present")),

@@ -8,14 +8,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome, ref, summarize
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import (
-    render_policies, validate_params,
+    LABELS, render_policies, validate_params,
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import Params
 
-OWNED_SELECTOR = "app.kubernetes.io/part-of=openova-guardrails,app.kubernetes.io/managed-by=openova-platform"
+OWNED_SELECTOR = facts.selector(LABELS)
 OWNED_KINDS = (("kyverno.io/v1", "ClusterPolicy"), ("rbac.authorization.k8s.io/v1", "ClusterRole"))
 
 

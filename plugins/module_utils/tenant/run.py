@@ -12,8 +12,10 @@ __metaclass__ = type
 import base64
 import secrets
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
@@ -106,11 +108,11 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         raise SpecError([("concurrency", "%r must be 1 or more" % workers)])
     platform = v.normalize_platform(params.get("platform"))
     names = sorted({t.get("name") for t in params.get("tenants") or [] if isinstance(t, dict)
-                    and isinstance(t.get("name"), str) and v.DNS1123_LABEL.match(t["name"])})
+                    and isinstance(t.get("name"), str) and kit.is_dns1123_label(t["name"])})
     # Validate once without the cluster, so that plain input errors need no API access.
     v.validate(params.get("tenants"), platform, state)
     engine = Engine(client, check_mode=check_mode, force_conflicts=params.get("force_conflicts", False),
-                    workers=workers, field_manager=params.get("field_manager") or "openova-platform")
+                    workers=workers, field_manager=params.get("field_manager") or facts.FIELD_MANAGER)
     all_namespaces, owned = _read_owned(engine, names)
     ns_labels = dict((n["metadata"]["name"], n["metadata"].get("labels") or {}) for n in all_namespaces)
     if state == "present":

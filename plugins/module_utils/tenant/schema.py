@@ -2,7 +2,7 @@
 # Copyright: OpenOva platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The tenant spec and platform options, written once: argument specs for the
-module (argspec()), defaults, and the quota tiers. Pure data, no I/O."""
+module (argspec()) and defaults (from facts.py). Pure data, no I/O."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,15 +10,7 @@ __metaclass__ = type
 
 import copy
 
-# Quota per namespace, per tier. Keys are the spec's quota keys.
-TIERS = {
-    "small": dict(requests_cpu="2", requests_memory="4Gi", limits_cpu="4", limits_memory="8Gi",
-                  pods=20, services=10, pvcs=5, storage="20Gi"),
-    "medium": dict(requests_cpu="8", requests_memory="16Gi", limits_cpu="16", limits_memory="32Gi",
-                   pods=50, services=25, pvcs=10, storage="100Gi"),
-    "large": dict(requests_cpu="32", requests_memory="64Gi", limits_cpu="64", limits_memory="128Gi",
-                  pods=200, services=50, pvcs=25, storage="500Gi"),
-}
+from ansible_collections.openova.platform.plugins.module_utils import facts
 
 QUOTA_QUANTITIES = ("requests_cpu", "requests_memory", "limits_cpu", "limits_memory", "storage")
 QUOTA_COUNTS = ("pods", "services", "pvcs", "load_balancers", "node_ports")
@@ -91,8 +83,8 @@ TENANT_OPTIONS = dict(
     owners=_opt("dict", "Groups per tenant role. Required with O(state=present).", options=OWNERS_OPTIONS),
     namespaces=_opt("list", "The tenant's namespaces. Each is the tenant name or starts with the tenant name and "
                     "a dash. Defaults to one namespace named after the tenant.", elements="str"),
-    tier=_opt("str", "Quota tier; O(tenants[].quota) overrides single values.", default="small",
-              choices=sorted(TIERS)),
+    tier=_opt("str", "Quota tier; O(tenants[].quota) overrides single values.", default=facts.DEFAULT_TIER,
+              choices=sorted(facts.TIERS)),
     quota=_opt("dict", "Explicit ResourceQuota values per namespace; each overrides the tier's value.",
                options=QUOTA_OPTIONS),
     limits=_opt("dict", "LimitRange defaults and maximums per container.", options=LIMITS_OPTIONS),
@@ -106,34 +98,34 @@ TENANT_OPTIONS = dict(
 
 PLATFORM_OPTIONS = dict(
     domain=_opt("str", "The platform's base domain; the Harbor registry is C(harbor.<domain>).",
-                default="openova.local"),
-    istio_namespace=_opt("str", "Namespace of istiod.", default="istio-system"),
+                default=facts.DOMAIN),
+    istio_namespace=_opt("str", "Namespace of istiod.", default=facts.ISTIO_NAMESPACE),
     istio_revision=_opt("str", "Istio revision; when set, namespaces get C(istio.io/rev) instead of "
                         "C(istio-injection).", default=""),
-    ingress_namespace=_opt("str", "Namespace of the Istio ingress gateway.", default="istio-ingress"),
+    ingress_namespace=_opt("str", "Namespace of the Istio ingress gateway.", default=facts.INGRESS_NAMESPACE),
     telemetry_namespaces=_opt("list", "Namespaces of the telemetry collectors.", elements="str",
-                              default=["openova-observability"]),
-    llm_gateway_namespace=_opt("str", "Namespace of the LLM gateway.", default="openova-llm-gateway"),
+                              default=[facts.OBSERVABILITY_NAMESPACE]),
+    llm_gateway_namespace=_opt("str", "Namespace of the LLM gateway.", default=facts.LLM_GATEWAY_NAMESPACE),
     data_namespaces=_opt("list", "Namespaces of the data layer (PostgreSQL, Redis).", elements="str",
-                         default=["openova-data"]),
+                         default=[facts.DATA_NAMESPACE]),
     redpanda_namespace=_opt("str", "Namespace of the Redpanda cluster; tenant Topic and User objects live here.",
-                            default="openova-redpanda"),
+                            default=facts.REDPANDA_NAMESPACE),
     redpanda_cluster=_opt("str", "Name of the Redpanda resource the Topic and User objects refer to.",
-                          default="redpanda"),
+                          default=facts.REDPANDA_CLUSTER),
     redpanda_bootstrap_servers=_opt("str", "Kafka bootstrap servers written to each tenant's credentials.",
-                                    default="redpanda.openova-redpanda.svc.cluster.local:9093"),
-    postgres_namespace=_opt("str", "Namespace of the shared CloudNativePG cluster.", default="openova-data"),
-    postgres_cluster=_opt("str", "Name of the shared CloudNativePG Cluster.", default="platform-pg"),
+                                    default=facts.REDPANDA_BOOTSTRAP),
+    postgres_namespace=_opt("str", "Namespace of the shared CloudNativePG cluster.", default=facts.DATA_NAMESPACE),
+    postgres_cluster=_opt("str", "Name of the shared CloudNativePG Cluster.", default=facts.POSTGRES_CLUSTER),
     postgres_host=_opt("str", "Host name tenants connect to. Defaults to C(<cluster>-rw.<namespace>.svc)."),
-    postgres_port=_opt("int", "Port tenants connect to.", default=5432),
+    postgres_port=_opt("int", "Port tenants connect to.", default=facts.POSTGRES_PORT),
     grafana_namespace=_opt("str", "Namespace of the Grafana instance the GrafanaFolder and GrafanaDatasource "
-                           "objects are created in.", default="openova-observability"),
+                           "objects are created in.", default=facts.GRAFANA_NAMESPACE),
     grafana_instance_labels=_opt("dict", "Labels that select the Grafana instance.",
-                                 default={"dashboards": "grafana"}),
-    loki_url=_opt("str", "Loki query URL.", default="http://loki-gateway.openova-observability.svc"),
+                                 default=facts.GRAFANA_INSTANCE_LABELS),
+    loki_url=_opt("str", "Loki query URL.", default=facts.QUERY_URLS["loki"]),
     mimir_url=_opt("str", "Mimir Prometheus API URL.",
-                   default="http://mimir-query-frontend.openova-observability.svc:8080/prometheus"),
-    tempo_url=_opt("str", "Tempo query URL.", default="http://tempo-query-frontend.openova-observability.svc:3200"),
+                   default=facts.QUERY_URLS["mimir"]),
+    tempo_url=_opt("str", "Tempo query URL.", default=facts.QUERY_URLS["tempo"]),
 )
 
 

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar, trust_as_template
 
 REPO = Path(__file__).resolve().parents[3]
 ROLES = REPO / "roles"
 # The roles of the platform install (issue 5), in site.yml order.
-init_plugin_loader()  # lookups such as ansible.builtin.template, used by the observability role
+# Lookups (ansible.builtin.template, openova.platform.platform_facts) resolve through the collection
+# loader that tests/conftest.py installs.
 COMPONENTS = ["cilium", "istio", "cert_manager", "kyverno", "redpanda", "postgresql", "redis",
               "observability", "llm_gateway", "harbor"]
 PLATFORM_ROLES = COMPONENTS + ["helm_release", "platform_config"]

@@ -2,17 +2,22 @@
 # Copyright: OpenOva platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that builds names, labels and metadata of tenant objects.
-Every renderer uses it; no renderer types a label key itself. Pure."""
+Every renderer uses it; no renderer types a label key itself (the keys and
+values come from facts.py). Pure."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-TENANT_LABEL = "openova.io/tenant"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "openova-platform"
-PART_OF_LABEL = "app.kubernetes.io/part-of"
-PART_OF = "openova-tenant"
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils.facts import (  # noqa: F401 (used by the renderers)
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    PART_OF_LABEL,
+    TENANT_LABEL,
+)
+
+PART_OF = facts.PART_OF_TENANT
 HARBOR_ANNOTATION = "openova.io/harbor-project"
 SCOPE_ORGID_ANNOTATION = "openova.io/scope-orgid"
 REGISTRIES_ANNOTATION = "openova.io/allowed-registries"
@@ -27,10 +32,7 @@ def labels(tenant_name=None):
     >>> labels("acme")["openova.io/tenant"]
     'acme'
     """
-    out = {MANAGED_BY_LABEL: MANAGED_BY, PART_OF_LABEL: PART_OF}
-    if tenant_name:
-        out[TENANT_LABEL] = tenant_name
-    return out
+    return facts.managed_labels(part_of=PART_OF, tenant=tenant_name)
 
 
 def owned_selector(tenant_names):
@@ -39,10 +41,9 @@ def owned_selector(tenant_names):
 
 
 def is_managed(obj, tenant_name=None):
-    got = obj.get("metadata", {}).get("labels") or {}
-    if got.get(MANAGED_BY_LABEL) != MANAGED_BY:
+    if not facts.is_managed(obj):
         return False
-    return tenant_name is None or got.get(TENANT_LABEL) == tenant_name
+    return tenant_name is None or (obj["metadata"].get("labels") or {}).get(TENANT_LABEL) == tenant_name
 
 
 def obj(api_version, kind, name, namespace=None, tenant_name=None, extra_labels=None, annotations=None, **body):

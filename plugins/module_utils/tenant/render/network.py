@@ -8,14 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
-
-NS_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 def _ns_selector(names):
     return {"namespaceSelector": {"matchExpressions": [
-        {"key": NS_NAME_LABEL, "operator": "In", "values": sorted(set(names))}]}}
+        {"key": facts.NS_NAME_LABEL, "operator": "In", "values": sorted(set(names))}]}}
 
 
 def platform_egress_namespaces(platform):
@@ -43,7 +42,7 @@ def render_network_policies(tenant, platform):
         policy("openova-allow-tenant", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
                                         "ingress": [{"from": [same_tenant]}], "egress": [{"to": [same_tenant]}]})
         policy("openova-allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-            "to": [dict(_ns_selector(["kube-system"]), podSelector={"matchLabels": {"k8s-app": "kube-dns"}})],
+            "to": [dict(_ns_selector([facts.DNS_NAMESPACE]), podSelector={"matchLabels": {"k8s-app": "kube-dns"}})],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
         gateway = _ns_selector([platform["ingress_namespace"]])
         policy("openova-allow-ingress-gateway", {"podSelector": {}, "policyTypes": ["Ingress"],

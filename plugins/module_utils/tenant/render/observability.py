@@ -9,10 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils.facts import SCOPE_HEADER
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
 
 API = "grafana.integreatly.org/v1beta1"
-SCOPE_HEADER = "X-Scope-OrgID"
 DATASOURCES = (("loki", "loki", "loki_url"), ("mimir", "prometheus", "mimir_url"), ("tempo", "tempo", "tempo_url"))
 
 

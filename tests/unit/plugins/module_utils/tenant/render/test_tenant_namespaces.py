@@ -18,7 +18,7 @@ def test_namespace_labels_and_annotations(tenant, platform, passwords):
     assert meta["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     assert meta["labels"]["openova.io/tenant"] == "acme"
     assert meta["annotations"] == {"openova.io/harbor-project": "acme-images", "openova.io/scope-orgid": "acme",
-                                   "openova.io/allowed-registries": "harbor.openova.local/acme-images",
+                                   "openova.io/allowed-registries": "harbor.openova.io/acme-images",
                                    "openova.io/display-name": "acme"}
 
 
