@@ -420,7 +420,6 @@ def start_component(name: str) -> None:
         print(f"{name} is already running")
         return
     bins = toolchain.ensure(toolchain.CLUSTER_BINARIES)
-    _start(name, bins[name], _component_args(bins)[name])
     checks = {
         "etcd": _etcd_healthy,
         "kube-apiserver": lambda: _healthy(f"{_server()}/readyz"),
@@ -429,7 +428,18 @@ def start_component(name: str) -> None:
         "kube-scheduler": lambda: _healthy(f"https://{HOST}:{PORTS['kube-scheduler']}/healthz", verify=False),
         "kwok": lambda: True,
     }
-    _wait(f"{name} to become healthy", checks[name], 120, logname=name)
+    # An API server with every CRD installed takes minutes to become ready on a busy
+    # machine, and may exit when etcd is slow to answer its start-up checks; it is
+    # then started again, as the kubelet restarts a static pod.
+    for attempt in range(1, 4):
+        _start(name, bins[name], _component_args(bins)[name])
+        try:
+            _wait(f"{name} to become healthy", checks[name], 600, logname=name)
+            break
+        except ClusterError:
+            if attempt == 3 or _running_pid(name) is not None:
+                raise
+            print(f"{name} exited while starting (attempt {attempt}); starting it again")
     print(f"started: {name} (pid {_running_pid(name)})")
 
 

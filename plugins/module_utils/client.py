@@ -198,6 +198,15 @@ def retry_after(headers):
     return max(seconds, 0)
 
 
+def _status_message(data):
+    """``: <message>`` of a Status body (say, ``storage is (re)initializing``), or ''."""
+    try:
+        message = json.loads(data).get("message") if data else None
+    except (TypeError, ValueError, AttributeError):
+        message = None
+    return ": %s" % " ".join(str(message).split())[:120] if message else ""
+
+
 def retry_reason(method, content_type, status=None, headers=None, failure=None):
     """Why one failed attempt may be repeated, or None when it must not be.
 
@@ -286,6 +295,8 @@ class Client:
                 self.backoff.reset(self.config.host)
                 return json.loads(data) if data else None
             why = retry_reason(method, headers.get("Content-Type"), status, resp_headers, failure)
+            if why is not None and status == 429:
+                why += _status_message(data)
             wait = None
             if why is not None and self.retry_deadline > 0:
                 # client-go: an overload answer or a failed connection moves the

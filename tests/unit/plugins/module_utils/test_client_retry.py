@@ -150,7 +150,7 @@ def test_deadline_bounds_the_retries_and_says_so(make_client):
     assert "storage is (re)initializing" in err.value.msg
     assert "gave up after 3 retries in 7s (retry_deadline 10s)" in err.value.msg
     assert client.clock.slept == [1.0, 2.0, 4.0]
-    assert client.retry_reasons == {"429 TooManyRequests": 3}
+    assert client.retry_reasons == {"429 TooManyRequests: storage is (re)initializing": 3}
 
 
 def test_backoff_is_capped_at_eight_seconds(make_client):
