@@ -37,8 +37,8 @@ notes:
     Redpanda namespace, Database objects in the PostgreSQL namespace and Grafana objects in the Grafana namespace.
   - Offboarding deletes the Database CR before the DatabaseRole CR. Both have the reclaim policy C(retain)
     (C(databaseReclaimPolicy), C(databaseRoleReclaimPolicy)), so the data and the role that owns it stay in
-    PostgreSQL until a DBA drops them. They must agree: PostgreSQL cannot drop a role that still owns a database, so
-    the CloudNativePG operator would keep a DatabaseRole with reclaim C(delete) Terminating for ever.
+    PostgreSQL until a DBA drops them. They must agree, because PostgreSQL cannot drop a role that still owns a
+    database, so the CloudNativePG operator would keep a DatabaseRole with reclaim C(delete) Terminating for ever.
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
@@ -384,6 +384,14 @@ options:
         - Tempo query URL.
         type: str
         default: http://tempo-query-frontend.openova-observability.svc:3200
+      allowed_egress_cidrs:
+        description:
+        - CIDR blocks inside which tenants may ask for egress that is otherwise refused, wider than a /8 (IPv4) or /16
+          (IPv6), or reaching link-local addresses (where cloud metadata services answer), loopback or 'this
+          network'. Empty by default, so no tenant gets such egress.
+        type: list
+        elements: str
+        default: []
   concurrency:
     description:
     - How many API requests the module sends at once.
@@ -400,6 +408,16 @@ options:
     description:
     - With O(state=present), delete objects of the listed tenants that the module created earlier and the spec no
       longer asks for.
+    type: bool
+    default: true
+  server_dry_run:
+    description:
+    - Before the first write, send every object that would be created or changed as a server-side dry run
+      (C(dryRun=All)). If the API server rejects any of them, nothing is written and the task fails naming the
+      tenant, the object and the field.
+    - Objects inside namespaces that this run creates cannot be dry-run (the API server needs the namespace); they are
+      built only from fields the module's own validation checks (see O(tenants)).
+    - Turn it off only to save the extra requests of a first onboarding of many tenants.
     type: bool
     default: true
 """
@@ -494,12 +512,12 @@ api_retries:
 
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
-from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant
+from ansible_collections.openova.platform.plugins.module_utils.tenant.run import precheck, run_tenant
 from ansible_collections.openova.platform.plugins.module_utils.tenant.schema import module_argspec
 
 
 def main():
-    run_module(spec(CONNECTION_ARGS, APPLY_ARGS, **module_argspec()), run_tenant)
+    run_module(spec(CONNECTION_ARGS, APPLY_ARGS, **module_argspec()), run_tenant, precheck=precheck)
 
 
 if __name__ == "__main__":

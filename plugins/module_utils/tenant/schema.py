@@ -126,6 +126,10 @@ PLATFORM_OPTIONS = dict(
     mimir_url=_opt("str", "Mimir Prometheus API URL.",
                    default=facts.QUERY_URLS["mimir"]),
     tempo_url=_opt("str", "Tempo query URL.", default=facts.QUERY_URLS["tempo"]),
+    allowed_egress_cidrs=_opt("list", "CIDR blocks inside which tenants may ask for egress that is otherwise refused: "
+                              "wider than a /8 (IPv4) or /16 (IPv6), or reaching link-local addresses (where cloud "
+                              "metadata services answer), loopback or 'this network'. Empty by default: no tenant "
+                              "gets such egress.", elements="str", default=[]),
 )
 
 
@@ -149,4 +153,5 @@ def module_argspec():
         concurrency=dict(type="int", default=8),
         confirm_delete_pvcs=dict(type="bool", default=False),
         prune=dict(type="bool", default=True),
+        server_dry_run=dict(type="bool", default=True),
     )
