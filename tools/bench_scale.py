@@ -49,7 +49,8 @@ def worker(args):
     tenant_specs = specs(args.prefix, args.count)
     client = Client({"kubeconfig": args.kubeconfig}, pool_size=args.concurrency)
     start, cpu = time.monotonic(), time.process_time()
-    result = run_tenant({"tenants": tenant_specs, "concurrency": args.concurrency}, client=client)
+    result = run_tenant({"tenants": tenant_specs, "concurrency": args.concurrency,
+                         "server_dry_run": not args.no_server_dry_run}, client=client)
     wall, cpu = time.monotonic() - start, time.process_time() - cpu
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     for summary in list(result["tenants"].values()) + [result["shared"]]:
@@ -63,9 +64,10 @@ def worker(args):
     return 0
 
 
-def module_run(kubeconfig, prefix, count, concurrency):
+def module_run(kubeconfig, prefix, count, concurrency, server_dry_run=True):
     proc = subprocess.run([sys.executable, __file__, "--worker", "--prefix", prefix, "--count", str(count),
-                           "--kubeconfig", kubeconfig, "--concurrency", str(concurrency)],
+                           "--kubeconfig", kubeconfig, "--concurrency", str(concurrency)]
+                          + ([] if server_dry_run else ["--no-server-dry-run"]),
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit("module run failed:\n" + proc.stdout[-2000:] + proc.stderr[-4000:])
@@ -99,19 +101,22 @@ def kubectl_run(kubeconfig, objects):
             "cpu": children_cpu() - cpu}
 
 
-def offboard(kubeconfig, names, engine):
+def offboard(kubeconfig, names, engine, wait):
+    """Offboard; with ``wait``, until the namespace controller has removed the
+    namespaces (slow on a cluster with many CRDs: it visits every namespaced
+    kind in every namespace)."""
     start = time.monotonic()
     result = run_tenant({"state": "absent", "tenants": [{"name": n} for n in names], "confirm_delete_pvcs": True},
                         client=Client({"kubeconfig": kubeconfig}))
     if result.get("failed"):
         print("  offboarding failed: " + result["msg"][:500])
     wanted = set("%s-%s" % (n, s) for n in names for s in ("dev", "prod"))
-    deadline = time.monotonic() + 1800
+    deadline = time.monotonic() + (3600 if wait else 0)
     while time.monotonic() < deadline:
         left = wanted & set(n["metadata"]["name"] for n in engine.list("v1", "Namespace"))
         if not left:
             break
-        time.sleep(2)
+        time.sleep(5)
     return time.monotonic() - start
 
 
@@ -132,6 +137,12 @@ def main():
     parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG") or str(
         CACHE / "cluster" / "admin.kubeconfig"))
     parser.add_argument("--no-kubectl", action="store_true", help="measure the module only")
+    parser.add_argument("--keep", action="store_true", help="leave the tenants in place (no offboarding)")
+    parser.add_argument("--no-server-dry-run", action="store_true",
+                        help="onboard with server_dry_run=false (the dry run costs one more request per object "
+                             "that goes into an existing namespace)")
+    parser.add_argument("--wait-cleanup", action="store_true",
+                        help="after each size, wait until the offboarded namespaces are gone")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -150,9 +161,10 @@ def main():
         ours, theirs = "b%s" % run_id, "k%s" % run_id
         print("%d tenants x 2 namespaces:" % size)
         try:
-            batch = module_run(args.kubeconfig, ours, size, args.concurrency)
-            line("openova.platform.tenant (batch)", batch)
-            noop = module_run(args.kubeconfig, ours, size, args.concurrency)
+            dry = not args.no_server_dry_run
+            batch = module_run(args.kubeconfig, ours, size, args.concurrency, dry)
+            line("openova.platform.tenant (batch%s)" % ("" if dry else ", no dry run"), batch)
+            noop = module_run(args.kubeconfig, ours, size, args.concurrency, dry)
             line("openova.platform.tenant (no-op)", noop)
             row = {"size": size, "batch": batch, "noop": noop}
             if not args.no_kubectl:
@@ -163,8 +175,11 @@ def main():
                 line("kubectl apply --server-side (no-op)", row["kubectl_noop"])
             rows.append(row)
         finally:
-            names = [t["name"] for t in specs(ours, size)] + [t["name"] for t in specs(theirs, size)]
-            print("  cleanup (offboarding, namespaces gone): %.0f s" % offboard(args.kubeconfig, names, engine))
+            if not args.keep:
+                names = [t["name"] for t in specs(ours, size)] + [t["name"] for t in specs(theirs, size)]
+                took = offboard(args.kubeconfig, names, engine, args.wait_cleanup)
+                print("  cleanup (offboarding%s): %.0f s" % (
+                    ", namespaces gone" if args.wait_cleanup else "; namespaces are deleted in the background", took))
     report(rows)
     return 0
 
