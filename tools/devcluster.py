@@ -11,6 +11,9 @@
     devcluster [--name NAME] loopback-check                 exit 1 unless everything stayed on loopback
     devcluster list                                         the clusters of this checkout
     devcluster simulated                                    the kinds whose status kwok simulates
+    devcluster [--name NAME] stop|start|restart COMPONENT [--kill]
+                                                            one component of a running cluster, e.g. to
+                                                            test how clients ride out an API server restart
 
 etcd, kube-apiserver, kube-controller-manager and kube-scheduler run on
 127.0.0.1 only, with TLS everywhere and Node,RBAC authorization. kwok turns
@@ -871,6 +874,53 @@ def install_crds(projects: list[str], name: str | None = None, cluster: Cluster 
     print(f"CRDs established: {len(names)} from {', '.join(wanted)}")
 
 
+# --------------------------------------------------------------------------- one component
+
+def stop_component(component: str, kill: bool = False, name: str | None = None) -> None:
+    """Stop one component of a running cluster: SIGTERM (SIGKILL with ``kill``,
+    as a crash or an OOM kill would), then wait until it is gone."""
+    cluster = get_cluster(name)
+    if component not in components_of(cluster):
+        raise ClusterError(f"unknown component {component}; known: {', '.join(components_of(cluster))}")
+    pid = _running_pid(cluster, component)
+    if pid is None:
+        print(f"{component} is not running")
+        return
+    if kill:
+        cluster.pidfile(component).unlink(missing_ok=True)
+        os.kill(pid, signal.SIGKILL)
+        _wait(cluster, f"{component} (pid {pid}) to exit",
+              lambda: not Path(f"/proc/{pid}").exists() or _is_zombie(pid), 30)
+    else:
+        _stop(cluster, component)
+    print(f"{'killed' if kill else 'stopped'}: {component} (pid {pid})")
+
+
+def start_component(component: str, name: str | None = None) -> None:
+    """Start one stopped component with the arguments `up` gives it, and wait
+    until it is healthy (the API server: /readyz)."""
+    cluster = get_cluster(name)
+    if component not in components_of(cluster):
+        raise ClusterError(f"unknown component {component}; known: {', '.join(components_of(cluster))}")
+    if not cluster.kubeconfig.exists():
+        raise ClusterError(f"no cluster {cluster.name!r} has been started here; run: devcluster.py up")
+    if _running_pid(cluster, component) is not None:
+        print(f"{component} is already running")
+        return
+    # An API server with every CRD installed takes minutes to become ready on a busy
+    # machine, and may exit when etcd is slow to answer its start-up checks; it is
+    # then started again, as the kubelet restarts a static pod.
+    for attempt in range(1, 4):
+        try:
+            _ensure_running(cluster, component, timeout=max(_up_timeout(), 600))
+            break
+        except ClusterError:
+            if attempt == 3 or _running_pid(cluster, component) is not None:
+                raise
+            print(f"{component} exited while starting (attempt {attempt}); starting it again")
+    print(f"started: {component} (pid {_running_pid(cluster, component)})")
+
+
 # --------------------------------------------------------------------------- down / status
 
 def _known_pidfiles(cluster: Cluster) -> list[str]:
@@ -1068,6 +1118,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="the clusters of this checkout")
     p_sim = sub.add_parser("simulated", help="the kinds whose operator status kwok simulates")
     p_sim.add_argument("--json", action="store_true")
+    for verb, what in (("stop", "stop one component"), ("start", "start one stopped component"),
+                       ("restart", "stop and start one component")):
+        p_one = sub.add_parser(verb, help=what)
+        p_one.add_argument("component", choices=list(COMPONENTS))
+        if verb != "start":
+            p_one.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -1113,6 +1169,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 for row in rows:
                     print(f"{row['apiVersion']:34} {row['kind']:18} {row['sets']}")
+        elif args.command in ("stop", "restart"):
+            stop_component(args.component, kill=args.kill, name=args.name)
+            if args.command == "restart":
+                start_component(args.component, name=args.name)
+        elif args.command == "start":
+            start_component(args.component, name=args.name)
     except (ClusterError, toolchain.ToolchainError) as exc:
         print(f"devcluster: error: {exc}", file=sys.stderr)
         return 1

@@ -42,9 +42,22 @@ options:
     aliases: [ssl_ca_cert]
   request_timeout:
     description:
-      - Seconds to wait for each API request.
+      - Seconds to wait for each API request (each attempt, when a request is retried). Must be greater than 0.
     type: int
     default: 30
+  retry_deadline:
+    description:
+      - Seconds within which a request that failed for a passing reason is tried again, counted from its first
+        attempt. V(0) turns retries off.
+      - Retried are answers C(429 TooManyRequests) (for example C(storage is (re)initializing) after an API server
+        restart), C(500), C(502), C(503) and C(504), and refused, reset or timed-out connections, as client-go does,
+        and only when repeating the request is safe. Reads, deletes and server-side apply always are; other writes
+        only when the server certainly did not act on them (a C(429), a refused connection).
+      - Between attempts the module waits the server's C(Retry-After), at least, and backs off exponentially from 1 to
+        8 seconds per API server while the failures last.
+      - RV(api_retries) reports how many retries the run needed.
+    type: int
+    default: 120
 """
 
     APPLY = r"""

@@ -230,6 +230,48 @@ class Engine:
                 results[index] = result
         return results
 
+    def dry_run(self, objects, existing=None, namespaces=None):
+        """Send every object that an apply would write as a server-side dry run
+        (``dryRun=All``), concurrently, before anything is written.
+
+        Returns ``(failures, read)``: ObjectResults of the objects the API server
+        rejects, and the live objects read on the way (pass them to ``apply`` as
+        ``existing``). Objects that are up to date are not sent; neither are
+        namespaced objects whose namespace is not in ``namespaces`` (the set of
+        namespaces that exist, when given), since the server cannot dry-run into
+        a namespace that does not exist yet."""
+        for obj in objects:
+            self.client.resource(obj["apiVersion"], obj["kind"])
+        read = {}
+
+        def one(obj):
+            obj_ref = ref(obj)
+            api_version, kind, namespace, name = obj_ref
+            try:
+                if namespace and namespaces is not None and namespace not in namespaces:
+                    return None
+                if existing is not None and obj_ref in existing:
+                    before = existing[obj_ref]
+                else:
+                    before = read[obj_ref] = self.get(api_version, kind, name, namespace or None)
+                if up_to_date(before, obj, self.field_manager):
+                    return None
+                query = {"fieldManager": self.field_manager, "dryRun": "All"}
+                if self.force_conflicts:
+                    query["force"] = "true"
+                self.client.request("PATCH", self.client.resource(api_version, kind).path(name, namespace or None),
+                                    body=obj, query=query, content_type=APPLY_CONTENT_TYPE)
+                return None
+            except OpenovaError as exc:
+                return ObjectResult(obj_ref, "failed", error="%s: %s" % (ref_str(obj_ref), exc.msg))
+
+        if len(objects) > 1 and self.workers > 1:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(objects))) as pool:
+                results = list(pool.map(one, objects))
+        else:
+            results = [one(obj) for obj in objects]
+        return [r for r in results if r is not None], read
+
     def _apply_one(self, obj, existing):
         obj_ref = ref(obj)
         api_version, kind, namespace, name = obj_ref

@@ -20,6 +20,7 @@ CONNECTION_ARGS = dict(
     validate_certs=dict(type="bool", aliases=["verify_ssl"]),
     ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
     request_timeout=dict(type="int", default=30),
+    retry_deadline=dict(type="int", default=120),
 )
 
 APPLY_ARGS = dict(

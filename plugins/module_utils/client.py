@@ -9,9 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import getpass
 import hashlib
 import json
 import os
+import random
+import stat
 import tempfile
 import threading
 import time
@@ -22,6 +26,7 @@ from ansible_collections.openova.platform.plugins.module_utils.errors import (
     ConnectionFailed,
     Forbidden,
     MissingKind,
+    SpecError,
 )
 
 try:
@@ -43,6 +48,23 @@ except ImportError as exc:  # pragma: no cover - reported by the module shell
         """Stand-in so that the except clauses below stay valid."""
 
 DISCOVERY_TTL = 600  # seconds a discovery cache file on disk stays valid
+DISCOVERY_FORMAT = 2  # bump when the cached rows change shape
+RETRY_DEADLINE = 120  # seconds a transiently failing request is retried (module option retry_deadline)
+# Answers worth another try: the server (or a proxy in front of it) is overloaded,
+# restarting or briefly unable to answer. 429 and 503 usually carry Retry-After.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Requests whose repetition cannot do anything the first attempt did not: reads,
+# deletes (a second delete finds nothing) and server-side apply (declarative).
+IDEMPOTENT = ("GET", "HEAD", "DELETE")
+APPLY_PATCH = "application/apply-patch+yaml"
+# Backoff between retries, per API server, as client-go's URLBackoff over
+# util/flowcontrol.Backoff: starts at BACKOFF_INITIAL, doubles (plus jitter) on
+# every overload answer or connection failure, capped at BACKOFF_MAX, and is
+# reset by the first success. The wait before a retry is the larger of that
+# backoff and the server's Retry-After.
+BACKOFF_INITIAL = 1.0
+BACKOFF_MAX = 8.0
+BACKOFF_JITTER = 0.1
 _AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
                "application/json")
@@ -109,19 +131,133 @@ def _load_configuration(params):
     return config
 
 
+class Backoff:
+    """Exponential backoff per key, as client-go's util/flowcontrol.Backoff: the
+    first ``next()`` sets ``initial``, each further one doubles it (plus up to
+    ``jitter`` times itself), capped at ``maximum``; an entry not updated for
+    twice ``maximum`` starts over. Thread-safe. ``clock`` and ``rand`` are
+    injectable for tests."""
+
+    def __init__(self, initial=BACKOFF_INITIAL, maximum=BACKOFF_MAX, jitter=BACKOFF_JITTER,
+                 clock=time.monotonic, rand=random.random):
+        self.initial = initial
+        self.maximum = maximum
+        self.jitter = jitter
+        self._clock = clock
+        self._rand = rand
+        self._lock = threading.Lock()
+        self._entries = {}  # key -> [delay, last update]
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry[0] if entry else 0.0
+
+    def next(self, key):
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or now - entry[1] > 2 * self.maximum:
+                delay = self.initial + self.initial * self.jitter * self._rand()
+            else:
+                delay = min(entry[0] * 2 + entry[0] * self.jitter * self._rand(), self.maximum)
+            self._entries[key] = [delay, now]
+            return delay
+
+    def reset(self, key):
+        with self._lock:
+            self._entries.pop(key, None)
+
+
+# Failures that another attempt cannot cure: a wrong host name or an untrusted
+# certificate. They fail at once.
+PERMANENT_TRANSPORT = ("CERTIFICATE_VERIFY_FAILED", "Name or service not known", "nodename nor servname",
+                       "Temporary failure in name resolution", "WRONG_VERSION_NUMBER")
+
+
+class _Transport(Exception):
+    """One attempt that got no HTTP answer. ``sent`` is False when the request
+    certainly never reached the server (connection refused, connect timeout)."""
+
+    def __init__(self, cause, sent):
+        super(_Transport, self).__init__(str(cause))
+        self.cause = cause
+        self.sent = sent
+        text = str(getattr(cause, "reason", None) or cause)
+        self.permanent = any(marker in text for marker in PERMANENT_TRANSPORT)
+
+
+def retry_after(headers):
+    """The Retry-After header in whole seconds, or None (client-go reads only
+    integers, as here; an HTTP date is ignored)."""
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    try:
+        seconds = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return max(seconds, 0)
+
+
+def _status_message(data):
+    """``: <message>`` of a Status body (say, ``storage is (re)initializing``), or ''."""
+    try:
+        message = json.loads(data).get("message") if data else None
+    except (TypeError, ValueError, AttributeError):
+        message = None
+    return ": %s" % " ".join(str(message).split())[:120] if message else ""
+
+
+def retry_reason(method, content_type, status=None, headers=None, failure=None):
+    """Why one failed attempt may be repeated, or None when it must not be.
+
+    A request is repeated only when repeating it is safe: reads, deletes and
+    server-side apply always are; any request is when the server certainly did
+    not act on it (a 429 is a refusal before any work, as client-go assumes
+    too, and a refused connection carried nothing)."""
+    idempotent = method in IDEMPOTENT or (method == "PATCH" and content_type == APPLY_PATCH)
+    if failure is not None:
+        if failure.permanent:
+            return None
+        if not failure.sent:
+            return "connection failed (%s)" % _root_cause(failure.cause)
+        return "connection lost (%s)" % _root_cause(failure.cause) if idempotent else None
+    if status == 429:
+        return "429 TooManyRequests"
+    if status in RETRY_STATUSES and idempotent:
+        return "%d" % status
+    return None
+
+
 class Client:
-    """A thread-safe client for one API server: raw JSON requests, a request
-    counter and one discovery cache for the whole module run."""
+    """A thread-safe client for one API server: raw JSON requests with retries,
+    a request and retry counter, and one discovery cache for the whole module run."""
 
     def __init__(self, params, pool_size=16):
         if not HAS_KUBERNETES:
             raise ConnectionFailed("the 'kubernetes' Python package is required: pip install kubernetes")
+        problems = []
+        timeout = params.get("request_timeout")
+        timeout = 30 if timeout is None else timeout
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            problems.append(("request_timeout", "%r must be a number of seconds greater than 0" % (timeout,)))
+        deadline = params.get("retry_deadline")
+        deadline = RETRY_DEADLINE if deadline is None else deadline
+        if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or deadline < 0:
+            problems.append(("retry_deadline", "%r must be 0 (no retries) or a number of seconds" % (deadline,)))
+        if problems:
+            raise SpecError(problems)
         self.config = _load_configuration(params)
         self.config.connection_pool_maxsize = max(pool_size, 4)
         self.config.retries = 0
         self.api = kubernetes.client.ApiClient(self.config)
-        self.timeout = params.get("request_timeout") or 30
+        self.timeout = timeout
+        self.retry_deadline = deadline
         self.requests = 0
+        self.retries = 0
+        self.retry_reasons = {}  # reason -> count, for the module result
+        self.backoff = Backoff()
+        self._sleep = time.sleep
+        self._clock = time.monotonic
         self._lock = threading.Lock()
         self._types = None  # (apiVersion, kind) -> ResourceType
         self._refreshed = False
@@ -133,45 +269,96 @@ class Client:
         ``body`` is a dict (or list) and is always sent as JSON, which is also
         valid YAML for ``application/apply-patch+yaml``; ``content_type``
         defaults to ``application/json`` when there is a body.
+
+        Transient failures (429, 5xx, a refused, reset or timed-out connection)
+        are retried while repeating the request is safe (see retry_reason) and
+        ``retry_deadline`` seconds since the first attempt have not passed,
+        waiting the larger of the server's Retry-After and the backoff.
         """
         headers = {"Accept": accept or "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type or "application/json"
-        with self._lock:
-            self.requests += 1
         query = list((query or {}).items())
         payload = None if body is None else json.dumps(body).encode("utf-8")
+        started = self._clock()
+        attempts = 0
+        while True:
+            attempts += 1
+            with self._lock:
+                self.requests += 1
+            failure = status = reason = data = resp_headers = None
+            try:
+                status, reason, resp_headers, data = self._send(method, path, query, headers, body, payload)
+            except _Transport as exc:
+                failure = exc
+            if failure is None and 200 <= status < 300:
+                self.backoff.reset(self.config.host)
+                return json.loads(data) if data else None
+            why = retry_reason(method, headers.get("Content-Type"), status, resp_headers, failure)
+            if why is not None and status == 429:
+                why += _status_message(data)
+            wait = None
+            if why is not None and self.retry_deadline > 0:
+                # client-go: an overload answer or a failed connection moves the
+                # backoff on; the wait is the larger of it and Retry-After.
+                # A failed connection counts as "Retry-After: 1", as client-go's artificial answer.
+                delay = (retry_after(resp_headers) or 0) if failure is None else 1
+                wait = max(delay, self.backoff.next(self.config.host))
+                if self._clock() - started + wait > self.retry_deadline:
+                    wait = None
+            if wait is None:
+                gave_up = ""
+                if attempts > 1:
+                    gave_up = "; gave up after %d retr%s in %.0fs (retry_deadline %ss)" % (
+                        attempts - 1, "y" if attempts == 2 else "ies", self._clock() - started, self.retry_deadline)
+                if failure is not None:
+                    raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s%s" % (
+                        self.config.host, _root_cause(failure.cause), gave_up)) from failure.cause
+                error = api_error(status, reason, data, method, path)
+                if gave_up:
+                    error.msg += gave_up
+                    error.args = (error.msg,)
+                raise error
+            with self._lock:
+                self.retries += 1
+                self.retry_reasons[why] = self.retry_reasons.get(why, 0) + 1
+            self._sleep(wait)
+
+    def _send(self, method, path, query, headers, body, payload):
+        """One attempt: (status, reason, headers, body bytes), or _Transport
+        when no HTTP answer came back."""
         try:
             if hasattr(self.api, "param_serialize"):
                 # kubernetes >= 34. Its REST layer re-encodes bodies by content
                 # type, so the URL and the auth headers come from the client and
                 # the already encoded body goes straight to the connection pool.
-                method_, url, headers, _body, _post = self.api.param_serialize(
-                    method=method, resource_path=path, query_params=query, header_params=headers,
+                method_, url, headers_, _body, _post = self.api.param_serialize(
+                    method=method, resource_path=path, query_params=query, header_params=dict(headers),
                     auth_settings=["BearerToken"])
                 resp = self.api.rest_client.pool_manager.request(
-                    method_, url, body=payload, headers=headers, retries=False,
+                    method_, url, body=payload, headers=headers_, retries=False,
                     timeout=urllib3.Timeout(total=self.timeout), preload_content=True)
-            else:  # pragma: no cover - kubernetes < 34
-                # Its REST layer JSON-encodes bodies of JSON content types itself.
-                json_type = "json" in headers.get("Content-Type", "")
+                return resp.status, resp.reason, resp.headers, resp.data
+            # pragma: no cover - kubernetes < 34: its REST layer JSON-encodes
+            # bodies of JSON content types itself.
+            json_type = "json" in headers.get("Content-Type", "")
+            try:
                 resp = self.api.call_api(
-                    path, method, query_params=query, header_params=headers,
+                    path, method, query_params=query, header_params=dict(headers),
                     body=body if json_type or payload is None else payload.decode("utf-8"),
                     auth_settings=["BearerToken"], _preload_content=False,
                     _return_http_data_only=True, _request_timeout=self.timeout)
-            data, status, reason = resp.data, resp.status, resp.reason
-        except ApiException as exc:
-            if not exc.status:  # status 0: the request never got an answer
-                raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (
-                    self.config.host, _root_cause(exc))) from exc
-            raise api_error(exc.status, exc.reason, exc.body, method, path) from exc
+            except ApiException as exc:
+                if not exc.status:  # status 0: the request never got an answer
+                    raise _Transport(exc, sent=True)
+                return exc.status, exc.reason, exc.headers or {}, exc.body
+            return resp.status, resp.reason, resp.headers, resp.data
+        except (urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError) as exc:
+            # NewConnectionError (refused, unreachable) is a ConnectTimeoutError too:
+            # no byte of the request went out.
+            raise _Transport(exc, sent=False)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (
-                self.config.host, _root_cause(exc))) from exc
-        if not 200 <= status < 300:
-            raise api_error(status, reason, data, method, path)
-        return json.loads(data) if data else None
+            raise _Transport(exc, sent=True)
 
     def proxy(self, method, namespace, service, path, port=None, scheme="http", body=None, query=None,
               headers=None):
@@ -236,36 +423,31 @@ class Client:
         return {(v.split("/")[0] if "/" in v else "") for (v, _k) in self._discover()}
 
     def _cache_file(self):
-        who = "%s|%s|%s" % (self.config.host, self.config.cert_file, self.config.api_key)
-        digest = hashlib.sha256(who.encode()).hexdigest()[:16]
-        return os.path.join(tempfile.gettempdir(), "openova-discovery-%s.json" % digest)
+        """This user's cache file for this API server, or None when no private
+        cache directory can be had (discovery then costs two requests a run)."""
+        directory = discovery_cache_dir()
+        if directory is None:
+            return None
+        return os.path.join(directory, "discovery-%s.json" % discovery_cache_key(self.config.host))
 
     def _discover(self, refresh=False):
         with self._lock:
             if self._types is not None and not refresh:
                 return self._types
-            cache = self._cache_file()
-            raw = None
-            if not refresh:
-                try:
-                    if time.time() - os.path.getmtime(cache) < DISCOVERY_TTL:
-                        with open(cache) as handle:
-                            raw = json.load(handle)
-                except (OSError, ValueError):
-                    raw = None
             if refresh:
                 self._refreshed = True
-        if raw is None:
-            raw = self._fetch_discovery()
-            try:
-                tmp = cache + ".%d" % os.getpid()
-                with open(tmp, "w") as handle:
-                    json.dump(raw, handle)
-                os.replace(tmp, cache)
-            except OSError:
-                pass  # a read-only temp dir only costs speed
+        cache = self._cache_file()
+        raw = None if refresh or cache is None else read_private_json(cache, DISCOVERY_TTL)
+        if isinstance(raw, dict) and raw.get("format") == DISCOVERY_FORMAT and raw.get("host") == self.config.host:
+            rows = raw.get("rows")
+        else:
+            rows = None
+        if not isinstance(rows, list):
+            rows = self._fetch_discovery()
+            if cache is not None:
+                write_private_json(cache, {"format": DISCOVERY_FORMAT, "host": self.config.host, "rows": rows})
         types = {}
-        for api_version, kind, plural, namespaced, verbs in raw:
+        for api_version, kind, plural, namespaced, verbs in rows:
             types[(api_version, kind)] = ResourceType(api_version, kind, plural, namespaced, verbs)
         with self._lock:
             self._types = types
@@ -301,14 +483,133 @@ class Client:
         return self.request("GET", "/version")
 
 
+# ---------------------------------------------------------------------- discovery cache on disk
+# The cache lives in a directory only this user can enter, like kubectl's
+# ~/.kube/cache: $XDG_CACHE_HOME/openova-platform/discovery, else
+# ~/.cache/openova-platform/discovery, else <tmp>/openova-platform-<uid>/discovery.
+# The directory is 0700 and must belong to this user; files are 0600, written to
+# a temporary name and renamed into place, and read only when this user owns
+# them and nobody else can write them. Anything else is ignored (and the
+# discovery costs two requests), never trusted.
+CACHE_MAX_BYTES = 16 * 1024 * 1024
+
+
+def _private_dir(path):
+    """Create ``path`` (0700) if needed; True when it is a real directory that
+    this user owns and that no one else can read or enter."""
+    try:
+        os.makedirs(path, mode=0o700)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST:
+            return False
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return False
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(path, 0o700)  # ours, but too open (umask, an older version): close it
+        return True
+    except OSError:
+        return False
+
+
+def discovery_cache_dir():
+    """This user's private discovery cache directory, or None."""
+    candidates = []
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        candidates.append((os.path.join(xdg, "openova-platform"), True))
+    home = os.path.expanduser("~")
+    if home and home != "~" and os.path.isabs(home) and os.path.isdir(home):
+        candidates.append((os.path.join(home, ".cache", "openova-platform"), True))
+    candidates.append((os.path.join(tempfile.gettempdir(), "openova-platform-%d" % os.geteuid()), False))
+    for base, create_parent in candidates:
+        # Our own levels are checked: a directory someone else planted (say in
+        # /tmp, under our predictable name) is passed over.
+        parent = os.path.dirname(base)
+        if create_parent:
+            try:
+                os.makedirs(parent, mode=0o700)
+            except OSError:
+                pass  # exists, or cannot be made: the check below decides
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+            continue
+        if _private_dir(base) and _private_dir(os.path.join(base, "discovery")):
+            return os.path.join(base, "discovery")
+    return None
+
+
+def _cache_user():
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name: the uid will do
+        return str(os.geteuid())
+
+
+def discovery_cache_key(host):
+    """The cache key of an API server, as kubernetes.core keys its discovery
+    cache: a hash of the server URL and the local user."""
+    return hashlib.sha256(("%s-%s" % (host, _cache_user())).encode("utf-8")).hexdigest()
+
+
+def read_private_json(path, ttl):
+    """The JSON in ``path`` if this user owns it, only this user can write it,
+    it is a regular file (not a link) and younger than ``ttl`` seconds; else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
+                or stat.S_IMODE(info.st_mode) & 0o022 or info.st_size > CACHE_MAX_BYTES
+                or not 0 <= time.time() - info.st_mtime < ttl):
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            fd = None
+            return json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def write_private_json(path, data):
+    """Write ``data`` to ``path`` atomically, mode 0600. Errors only cost speed."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        tmp = None
+    except (OSError, TypeError, ValueError):
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def _root_cause(exc):
     reason = getattr(exc, "reason", None)
     text = str(reason or exc)
-    for marker in ("Connection refused", "Name or service not known", "timed out",
-                   "CERTIFICATE_VERIFY_FAILED", "No route to host"):
+    for marker, said in (("Connection refused", "connection refused"),
+                         ("Name or service not known", "name or service not known"),
+                         ("timed out", "timed out"),
+                         ("CERTIFICATE_VERIFY_FAILED",
+                          "the server certificate is not trusted (check the kubeconfig CA or ca_cert)"),
+                         ("No route to host", "no route to host"),
+                         ("Connection reset", "connection reset by peer"),
+                         ("Remote end closed connection", "the server closed the connection"),
+                         ("EOF occurred", "the server closed the connection"),
+                         ("Connection aborted", "connection aborted")):
         if marker in text:
-            return marker.lower() if marker != "CERTIFICATE_VERIFY_FAILED" else (
-                "the server certificate is not trusted (check the kubeconfig CA or ca_cert)")
+            return said
     return " ".join(text.split())[:300]
 
 

@@ -8,11 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.openova.platform.plugins.module_utils.errors import OpenovaError, fail_kwargs
+from ansible_collections.openova.platform.plugins.module_utils.errors import OpenovaError, SpecError, fail_kwargs
 
 try:
     from ansible_collections.openova.platform.plugins.module_utils.client import (
@@ -25,10 +26,43 @@ except ImportError:  # pragma: no cover
     KUBERNETES_IMPORT_ERROR = traceback.format_exc()
 
 
-def run_module(argument_spec, entry, needs_client=True, **module_kwargs):
+class _Module(AnsibleModule):
+    """AnsibleModule whose argument validation errors can be explained by the
+    module's own validator, which names the field (``tenants[0] (acme).owners``)
+    where Ansible only says "dictionary requested"."""
+
+    def __init__(self, precheck=None, **kwargs):
+        self._precheck = precheck
+        self._raw_params = None
+        self._validating = True
+        super(_Module, self).__init__(**kwargs)
+        self._validating = False
+
+    def _load_params(self):
+        super(_Module, self)._load_params()
+        if self._precheck is not None:
+            self._raw_params = copy.deepcopy(self.params)
+
+    def fail_json(self, msg, **kwargs):
+        if self._validating and self._precheck is not None and self._raw_params is not None:
+            try:
+                self._precheck(self._raw_params)
+            except SpecError as exc:
+                kwargs.update(fail_kwargs(exc))
+                msg = kwargs.pop("msg")
+            except Exception:  # noqa: BLE001 - the precheck only improves the message
+                pass
+        super(_Module, self).fail_json(msg=msg, **kwargs)
+
+
+def run_module(argument_spec, entry, needs_client=True, precheck=None, **module_kwargs):
     """Build the module, call ``entry(params, check_mode=, diff=, client=)``
-    and exit with its result dict. ``entry`` raises OpenovaError on failure."""
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    and exit with its result dict. ``entry`` raises OpenovaError on failure.
+
+    ``precheck(raw_params)`` runs when Ansible's own argument validation fails;
+    a SpecError it raises replaces Ansible's message with one that names every
+    bad field."""
+    module = _Module(precheck=precheck, argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
     if needs_client and not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
     try:
@@ -38,6 +72,7 @@ def run_module(argument_spec, entry, needs_client=True, **module_kwargs):
         module.fail_json(**fail_kwargs(exc))
     if client is not None:
         result.setdefault("api_requests", client.requests)
+        result.setdefault("api_retries", client.retries)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

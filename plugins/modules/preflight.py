@@ -143,6 +143,13 @@ api_requests:
   returned: success
   type: int
   sample: 6
+api_retries:
+  description:
+    - How many times the module repeated a request after a passing failure (C(429), C(5xx), a refused or reset
+      connection); see O(retry_deadline). V(0) on a healthy API server.
+  returned: success
+  type: int
+  sample: 0
 """
 
 from ansible_collections.openova.platform.plugins.module_utils.argspec import CONNECTION_ARGS, spec

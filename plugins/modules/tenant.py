@@ -35,8 +35,10 @@ requirements:
 notes:
   - The platform namespaces named in O(platform) must exist; tenant Topic and User objects are created in the
     Redpanda namespace, Database objects in the PostgreSQL namespace and Grafana objects in the Grafana namespace.
-  - Offboarding deletes the Database CR; its C(databaseReclaimPolicy) is C(retain), so the data stays in PostgreSQL
-    until a DBA drops it.
+  - Offboarding deletes the Database CR before the DatabaseRole CR. Both have the reclaim policy C(retain)
+    (C(databaseReclaimPolicy), C(databaseRoleReclaimPolicy)), so the data and the role that owns it stay in
+    PostgreSQL until a DBA drops them. They must agree, because PostgreSQL cannot drop a role that still owns a
+    database, so the CloudNativePG operator would keep a DatabaseRole with reclaim C(delete) Terminating for ever.
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
@@ -434,6 +436,14 @@ options:
             (observability not installed), the routing is not updated.
         type: str
         default: openova-observability/otel-routing
+      allowed_egress_cidrs:
+        description:
+          - 'CIDR blocks inside which tenants may ask for egress that is otherwise refused: wider than a /8 (IPv4)
+            or /16 (IPv6), or reaching link-local addresses (where cloud metadata services answer), loopback or
+            ''this network''. Empty by default: no tenant gets such egress.'
+        type: list
+        default: []
+        elements: str
   concurrency:
     description:
       - How many API requests the module sends at once.
@@ -450,6 +460,16 @@ options:
     description:
       - With O(state=present), delete objects of the listed tenants that the module created earlier and the spec
         no longer asks for.
+    type: bool
+    default: true
+  server_dry_run:
+    description:
+      - Before the first write, send every object that would be created or changed as a server-side dry run (C(dryRun=All)).
+        If the API server rejects any of them, nothing is written and the task fails naming the tenant, the object
+        and the field.
+      - Objects inside namespaces that this run creates cannot be dry-run (the API server needs the namespace);
+        they are built only from fields the module's own validation checks (see O(tenants)).
+      - Turn it off only to save the extra requests of a first onboarding of many tenants.
     type: bool
     default: true
 """
@@ -540,11 +560,18 @@ api_requests:
   returned: success
   type: int
   sample: 52
+api_retries:
+  description:
+    - How many times the module repeated a request after a passing failure (C(429), C(5xx), a refused or reset
+      connection); see O(retry_deadline). V(0) on a healthy API server.
+  returned: success
+  type: int
+  sample: 0
 """
 
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
-from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant
+from ansible_collections.openova.platform.plugins.module_utils.tenant.run import precheck, run_tenant
 from ansible_collections.openova.platform.plugins.module_utils.tenant.schema import module_argspec
 
 
@@ -552,7 +579,7 @@ ARGUMENT_SPEC = spec(CONNECTION_ARGS, APPLY_ARGS, **module_argspec())
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run_tenant)
+    run_module(ARGUMENT_SPEC, run_tenant, precheck=precheck)
 
 
 if __name__ == "__main__":

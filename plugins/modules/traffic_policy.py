@@ -81,6 +81,14 @@ options:
       - 'The default route''s split between subsets in percent, for example V({v1: 90, v2: 10}). Must sum to 100.'
       - Omitted, all traffic goes to the first subset (or to the Service when there are no subsets).
     type: dict
+  keep_weights:
+    description:
+      - Leave the split of a rollout in progress alone. When the VirtualService O(name) exists, its default route's
+        weights are kept, subsets new to it get V(0), and O(weights) only shapes a VirtualService that does not exist
+        yet. Fails, changing nothing, when the live route sends traffic to a subset that O(subsets) no longer lists.
+      - C(playbooks/deploy_service.yml) sets it, so that a deploy during a canary keeps the canary's weights.
+    type: bool
+    default: false
   routes:
     description:
       - A/B routes, tried in order before the default route. Each has C(name), C(match) (a list; a request matches
@@ -238,6 +246,15 @@ results:
     - {apiVersion: networking.istio.io/v1, kind: VirtualService, namespace: acme-prod, name: shop, action: updated}
     - {apiVersion: networking.istio.io/v1alpha3, kind: EnvoyFilter, namespace: acme-prod, name: shop-ratelimit,
        action: deleted}
+weights:
+  description: The default route's split that was applied (the live one when O(keep_weights) kept it).
+  returned: success
+  type: dict
+  sample: {v1: 90, v2: 10}
+weights_kept:
+  description: Whether O(keep_weights) replaced the given O(weights) by the live split.
+  returned: success
+  type: bool
 objects:
   description: The rendered objects as they were sent.
   returned: success
@@ -253,6 +270,13 @@ api_requests:
   returned: success
   type: int
   sample: 9
+api_retries:
+  description:
+    - How many times the module repeated a request after a passing failure (C(429), C(5xx), a refused or reset
+      connection); see O(retry_deadline). V(0) on a healthy API server.
+  returned: success
+  type: int
+  sample: 0
 """
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
@@ -270,6 +294,7 @@ ARGUMENT_SPEC = spec(CONNECTION_ARGS, APPLY_ARGS,
                      subsets=dict(type="list", elements="dict", default=[], options=dict(
                          name=dict(type="str", required=True), labels=dict(type="dict"))),
                      weights=dict(type="dict"),
+                     keep_weights=dict(type="bool", default=False),
                      routes=dict(type="list", elements="dict", default=[]),
                      timeout=dict(type="str"),
                      retries=dict(type="dict", options=dict(

@@ -28,8 +28,19 @@ description:
     where unset) and reports them in RV(defaults_applied).
   - Returns one finding per object and rule, with the offending field's path. Fails the task when any rule
     fails, unless O(report_only=true).
-  - Never talks to the API server and never writes. Malformed YAML, unreadable or oversized files, objects
-    without a kind and objects that run no pods are listed in RV(skipped) with a reason.
+  - Never talks to the API server and never writes.
+  - Fails closed. A manifest that cannot be checked fails the task (unless O(report_only=true)) and is listed in
+    RV(errors) with its source, line and reason. Such are a missing or unreadable file, a file over O(max_bytes),
+    text that is not UTF-8, malformed YAML, a document nested deeper than O(max_depth), more than O(max_nodes) nodes once
+    aliases are expanded, excessive aliasing (a few hundred bytes of nested aliases fail in milliseconds), a
+    self-referencing anchor, keys that collide once made strings, and values JSON cannot hold (C(.inf), C(.nan)).
+  - YAML is read the way C(kubectl) reads it (sigs.k8s.io/yaml over go-yaml v2), so the verdict is on the object
+    the cluster will get. Local and unknown tags such as C(!vendor-note) are ignored, anchors, aliases and
+    multi-document files are understood, merge keys C(<<) apply in document order (a later merge overrides an
+    earlier key, as in kubectl), and plain scalars resolve as go-yaml resolves them (for example C(y) and C(on)
+    are booleans, C(0o17) and C(1e3) are numbers).
+  - Objects that cannot run pods (no kind, a kind without a pod template, a document that is not a mapping) are
+    listed in RV(skipped) with a reason; the API server would not run them either.
 author:
   - OpenOva platform team (@openova)
 extends_documentation_fragment:
@@ -100,14 +111,24 @@ options:
     elements: str
   report_only:
     description:
-      - Report failures without failing the task.
+      - Report failing rules and manifests that cannot be checked (RV(errors)) without failing the task.
     type: bool
     default: false
   max_bytes:
     description:
-      - Files larger than this are skipped with a reason.
+      - Files (and inline YAML strings) larger than this many bytes are not read; each is an error in RV(errors).
     type: int
     default: 16777216
+  max_depth:
+    description:
+      - The deepest nesting of mappings and sequences a document may have. Deeper documents are errors.
+    type: int
+    default: 100
+  max_nodes:
+    description:
+      - The most nodes a document may have once its aliases are expanded. Larger documents are errors.
+    type: int
+    default: 1000000
 notes:
   - Use the same O(registry), O(pdb_mode), O(zone_spread) and O(platform_namespaces) as the installed policies.
 """
@@ -192,6 +213,18 @@ skipped:
       kind: ConfigMap
       name: cfg
       reason: "ConfigMap does not run pods; not checked"
+errors:
+  description:
+    - Manifests that could not be checked, each with its source (file or C(definitions[i])), the reason, and the
+      line and document index when known. Any entry fails the task unless O(report_only=true).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - source: rendered/bomb.yaml
+      document: 0
+      line: 7
+      reason: document contains excessive aliasing (6040 of 6101 nodes come from aliases)
 defaults_applied:
   description: Per object, the fields the platform's mutate policy will set at admission.
   returned: always
@@ -207,6 +240,7 @@ summary:
     failed: 1
     skipped: 1
     findings_failed: 1
+    errors: 0
     by_rule: {require-probes: {pass: 2, fail: 1, skip: 0}}
 msg:
   description: One line summing up the check, naming the first failures.
@@ -225,7 +259,9 @@ ARGUMENT_SPEC = spec(RULE_ARGS,
                      definitions=dict(type="list", elements="raw"),
                      tenant=dict(type="str", required=True),
                      report_only=dict(type="bool", default=False),
-                     max_bytes=dict(type="int", default=16777216))
+                     max_bytes=dict(type="int", default=16777216),
+                     max_depth=dict(type="int", default=100),
+                     max_nodes=dict(type="int", default=1000000))
 
 
 def main():

@@ -124,3 +124,32 @@ def test_failed_check_rolls_back(kubeconfig, engine, tenant_ns, service):
     assert rc != 0
     assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))
     assert "all traffic is back on v1" in stdout
+
+
+DEPLOY = REPO / "playbooks" / "deploy_service.yml"
+
+
+def deploy(kubeconfig, service, expect_rc=0, **extra):
+    extra_vars = dict({"openova_domain": "openova.io", "service": service, "service_wait": False}, **extra)
+    return run_playbook(DEPLOY, kubeconfig, extra_vars=extra_vars, expect_rc=expect_rc)
+
+
+def test_deploy_during_a_canary_keeps_its_weights(kubeconfig, engine, tenant_ns, service):
+    canary(kubeconfig, service, canary_steps=[10, 50], canary_pause_seconds=0)
+    assert weights(engine, tenant_ns) == (("v1", 50), ("v2", 50))
+    version = engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"]
+
+    # Re-deploying the canary (say, a new image) leaves the split alone.
+    deploy(kubeconfig, dict(service, image="harbor.openova.io/acme/shop:1.1.1"))
+    assert weights(engine, tenant_ns) == (("v1", 50), ("v2", 50))
+    assert engine.get(NET, "VirtualService", "shop", tenant_ns)["metadata"]["resourceVersion"] == version
+
+    # A deploy that would drop a version still taking traffic fails and leaves the route as it is.
+    rc, _out, stdout = deploy(kubeconfig, dict(service, version="v3", image="harbor.openova.io/acme/shop:1.2.0"),
+                              expect_rc=2)
+    assert "a deploy does not end a rollout in progress" in stdout
+    assert weights(engine, tenant_ns) == (("v1", 50), ("v2", 50))
+
+    # Told otherwise, a deploy resets the split to the stable version.
+    deploy(kubeconfig, service, reset_weights=True)
+    assert weights(engine, tenant_ns) == (("v1", 100), ("v2", 0))

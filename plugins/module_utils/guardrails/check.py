@@ -17,12 +17,12 @@ from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules 
     PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, needs_pdb, pdb_selects, rule_message,
 )
 
-try:
-    import yaml
-    _LOADER = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.manifest_yaml import (
+    MAX_DEPTH,
+    MAX_NODES,
+    ManifestError,
+    load_documents,
+)
 
 MAX_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -30,21 +30,35 @@ PASS, FAIL, SKIP = "pass", "fail", "skip"
 
 
 # ---------------------------------------------------------------- reading
-def _parse(text, source):
-    """(objects, problems): every document of a YAML stream; a parse error stops the
-    stream there and is reported, the documents before it are kept."""
-    objects, problems = [], []
+def _decode(raw):
+    """Manifest bytes as text, as go-yaml accepts them: UTF-8 (a BOM allowed)
+    or UTF-16 with a BOM. Anything else is refused, never patched up."""
+    if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
+        return raw.decode("utf-16")
     try:
-        for index, doc in enumerate(yaml.load_all(text, Loader=_LOADER)):
-            objects.append((source, index, doc))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = " at line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else ""
-        problems.append({"source": source, "reason": "malformed YAML%s: %s" % (
-            where, getattr(exc, "problem", None) or str(exc).splitlines()[0])})
-    except (ValueError, TypeError, RecursionError) as exc:
-        problems.append({"source": source, "reason": "unreadable YAML: %s" % exc})
-    return objects, problems
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError("not UTF-8 text (byte %d); kubectl cannot read it either" % exc.start)
+
+
+def _parse(text, source, limits):
+    """(objects, errors): every document of a YAML stream, read as kubectl reads
+    it; the documents before an error are kept, the error is reported."""
+    documents, error = load_documents(text, **limits)
+    objects = [(source, index, doc) for index, doc in enumerate(documents)]
+    errors = []
+    if error is not None:
+        errors.append(_error(source, error, len(documents)))
+    return objects, errors
+
+
+def _error(source, error, document=None):
+    out = {"source": source, "reason": error.reason if isinstance(error, ManifestError) else str(error)}
+    if getattr(error, "line", None):
+        out["line"] = error.line
+    if document is not None:
+        out["document"] = document
+    return out
 
 
 def _files(src):
@@ -57,36 +71,53 @@ def _files(src):
     return [src]
 
 
-def load(src=None, definitions=None, max_bytes=MAX_BYTES):
-    """src paths and inline definitions -> (objects as (source, index, obj), problems)."""
-    objects, problems = [], []
+def load(src=None, definitions=None, max_bytes=MAX_BYTES, max_depth=MAX_DEPTH, max_nodes=MAX_NODES):
+    """src paths and inline definitions -> (objects as (source, index, obj), errors).
+
+    ``errors`` lists what could not be read (missing, unreadable, over a bound,
+    not YAML the way kubectl reads it), each with its source and reason: such
+    a manifest has not been checked, so the caller must not pass it."""
+    objects, errors = [], []
+    limits = {"max_depth": max_depth, "max_nodes": max_nodes}
     for path in ([src] if isinstance(src, str) else list(src or [])):
         if not os.path.exists(path):
-            problems.append({"source": path, "reason": "no such file or directory"})
+            errors.append({"source": path, "reason": "no such file or directory"})
             continue
         for name in _files(path):
             try:
                 size = os.path.getsize(name)
                 if size > max_bytes:
-                    problems.append({"source": name, "reason": "file is %d bytes, over the %d byte limit; split it"
-                                     % (size, max_bytes)})
+                    errors.append({"source": name, "reason": "file is %d bytes, over the max_bytes limit of %d; "
+                                   "split it or raise max_bytes" % (size, max_bytes)})
                     continue
                 with open(name, "rb") as handle:
-                    text = handle.read().decode("utf-8", "replace")
-            except (IOError, OSError) as exc:
-                problems.append({"source": name, "reason": "cannot read: %s" % exc})
+                    raw = handle.read(max_bytes + 1)  # the file may grow after the size check
+                if len(raw) > max_bytes:
+                    errors.append({"source": name, "reason": "file is over the max_bytes limit of %d; split it or "
+                                   "raise max_bytes" % max_bytes})
+                    continue
+                text = _decode(raw)
+            except ManifestError as exc:
+                errors.append(_error(name, exc))
                 continue
-            found, bad = _parse(text, name)
+            except (IOError, OSError) as exc:
+                errors.append({"source": name, "reason": "cannot read: %s" % exc})
+                continue
+            found, bad = _parse(text, name, limits)
             objects += found
-            problems += bad
+            errors += bad
     for index, item in enumerate(definitions or []):
+        source = "definitions[%d]" % index
         if isinstance(item, str):
-            found, bad = _parse(item, "definitions[%d]" % index)
+            if len(item.encode("utf-8", "surrogatepass")) > max_bytes:
+                errors.append({"source": source, "reason": "over the max_bytes limit of %d" % max_bytes})
+                continue
+            found, bad = _parse(item, source, limits)
             objects += found
-            problems += bad
+            errors += bad
         else:
-            objects.append(("definitions[%d]" % index, 0, item))
-    return _flatten(objects), problems
+            objects.append((source, 0, item))
+    return _flatten(objects), errors
 
 
 def _flatten(objects):

@@ -82,20 +82,30 @@ def run_workload_check(params, check_mode=False, diff=False, client=None):
         if not os.path.exists(path):
             problems.append(("src", "%r does not exist (relative paths are relative to the module's working "
                              "directory; give an absolute path)" % path))
+    for key in ("max_bytes", "max_depth", "max_nodes"):
+        value = params.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            problems.append((key, "%r must be a whole number of 1 or more" % (value,)))
     if problems:
         raise SpecError(problems, subject="workload_check")
-    objects, unreadable = check.load(params.get("src"), params.get("definitions"),
-                                     max_bytes=params.get("max_bytes") or check.MAX_BYTES)
+    limits = dict((key, params.get(key) or default) for key, default in (
+        ("max_bytes", check.MAX_BYTES), ("max_depth", check.MAX_DEPTH), ("max_nodes", check.MAX_NODES)))
+    objects, errors = check.load(params.get("src"), params.get("definitions"), **limits)
     findings, skipped, defaulted = check.check_objects(objects, rule_params)
-    skipped = unreadable + skipped
     summary = check.summarize(findings, skipped)
+    summary["errors"] = len(errors)
     failing = [f for f in findings if f["result"] == check.FAIL]
     msg = "%d of %d object(s) break the guard rails (%d finding(s) failed), %d skipped" % (
         summary["failed"], summary["objects"], summary["findings_failed"], summary["skipped"])
+    if errors:
+        # Fail closed: what could not be read was not checked, and kubectl may still create it.
+        msg = "%d manifest(s) could not be checked (%s); %s" % (
+            len(errors), "; ".join("%s%s: %s" % (e["source"], " line %d" % e["line"] if e.get("line") else "",
+                                                  e["reason"]) for e in errors[:5]), msg)
     if failing:
         msg += ": " + "; ".join("%s/%s %s at %s" % (f["kind"], f["name"], f["rule"], f["path"]) for f in failing[:10])
-    result = {"changed": False, "findings": findings, "skipped": skipped, "defaults_applied": defaulted,
-              "summary": summary, "msg": msg}
-    if failing and not params.get("report_only"):
+    result = {"changed": False, "findings": findings, "skipped": skipped, "errors": errors,
+              "defaults_applied": defaulted, "summary": summary, "msg": msg}
+    if (failing or errors) and not params.get("report_only"):
         result["failed"] = True
     return result

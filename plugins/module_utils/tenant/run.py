@@ -36,6 +36,10 @@ OWNED_KINDS = (
 )
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
+MAX_CONCURRENCY = 64
+# Deleted before the others: a CloudNativePG Database before the DatabaseRole that
+# owns it, since PostgreSQL cannot drop a role that still owns a database.
+DELETE_FIRST = ("Database",)
 PASSWORD_BYTES = 24
 SHARED = "shared"  # the owner of the ClusterRoles all tenants share
 
@@ -111,6 +115,17 @@ def _pvc_problems(engine, tenant_of_ns, confirmed):
     return problems
 
 
+def precheck(raw_params):
+    """Validate the module's raw arguments (before Ansible's type conversion) with
+    the tenant validator, so that a bad type is reported with its field path.
+    Raises SpecError; used by the module shell when Ansible's validation fails."""
+    tenants = raw_params.get("tenants")
+    platform = v.normalize_platform(raw_params.get("platform"))
+    if not isinstance(tenants, list):
+        raise SpecError([("tenants", "must be a list of tenant specs (mappings), got %s" % type(tenants).__name__)])
+    v.validate(tenants, platform, raw_params.get("state") or "present")
+
+
 def run_tenant(params, check_mode=False, diff=False, client=None):
     """Onboard (state=present) or offboard (state=absent) ``params['tenants']``.
 
@@ -120,8 +135,8 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     state = params.get("state") or "present"
     workers = params.get("concurrency")
     workers = 8 if workers is None else workers
-    if workers < 1:
-        raise SpecError([("concurrency", "%r must be 1 or more" % workers)])
+    if not kit.is_int(workers) or not 1 <= workers <= MAX_CONCURRENCY:
+        raise SpecError([("concurrency", "%r must be a whole number from 1 to %d" % (workers, MAX_CONCURRENCY))])
     platform = v.normalize_platform(params.get("platform"))
     names = sorted({t.get("name") for t in params.get("tenants") or [] if isinstance(t, dict)
                     and kit.is_dns1123_label(t.get("name"))})
@@ -149,6 +164,7 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         if terminating:
             raise SpecError([("namespace %s" % ns, "is still being deleted (Terminating); run again once it is gone")
                              for ns in terminating])
+        _check_platform_namespaces(tenants, platform, ns_labels)
     owned_ns = [dict(n, apiVersion="v1", kind="Namespace") for n in all_namespaces
                 if meta.is_managed(n) and (n["metadata"].get("labels") or {}).get(meta.TENANT_LABEL) in names]
     owned = owned_ns + owned
@@ -172,6 +188,30 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     out.update(tenants=dict((n, summary[n]) for n in names), shared=summary[SHARED], state=state,
                telemetry_routing=_routing_status(routing_obj, platform))
     return out
+
+
+def _check_platform_namespaces(tenants, platform, existing):
+    """The platform namespaces tenant objects are written into must exist, or the
+    API server would refuse those objects after others were written."""
+    needed = [("redpanda_namespace", True), ("grafana_namespace", True),
+              ("postgres_namespace", any(t["postgres"]["enabled"] for t in tenants))]
+    problems = [("platform.%s" % key, "namespace %r does not exist; install the platform first (site.yml creates "
+                 "it) or name the namespace it uses" % platform[key])
+                for key, wanted in needed if wanted and platform[key] not in existing]
+    if problems:
+        raise SpecError(problems)
+
+
+def _dry_run(engine, objects, owner_of, existing, ns_labels):
+    """Server-side dry run of everything the batch would write, before the first
+    write; SpecError naming the tenant, object and field when the API server
+    refuses any. Returns the live objects read on the way."""
+    failures, read = engine.dry_run(objects, existing=existing, namespaces=set(ns_labels))
+    if failures:
+        raise SpecError([("tenant %s: %s" % (owner_of.get(f.ref, SHARED), ref_str(f.ref)),
+                          "the API server refuses it (server-side dry run): %s" % f.error.split(": ", 1)[-1])
+                         for f in failures])
+    return read
 
 
 def _existing(objects, owned, ns_labels):
@@ -211,6 +251,10 @@ def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, rout
     existing = _existing(objects, owned, ns_labels)
     if routing_obj is not None:
         existing[ref(routing_obj)] = routing_live
+    if params.get("server_dry_run", True) and not engine.check_mode:
+        existing.update(_dry_run(engine, objects, owner_of, existing, ns_labels))
+    # A CloudNativePG Database is deleted before the DatabaseRole that owns it.
+    owned = sorted(owned, key=lambda o: o["kind"] not in DELETE_FIRST)
     return engine.reconcile(objects, owned, existing=existing,
                             prune=params.get("prune", True), keep=lambda o: o["kind"] in NEVER_DELETE,
                             before_prune=confirm_namespaces)
@@ -224,6 +268,7 @@ def _absent(engine, owned, owner_of, params):
     # Objects inside doomed namespaces go with them; delete the rest one by one.
     refs = [ref(o) for o in owned if o["kind"] not in NEVER_DELETE
             and (o["kind"] == "Namespace" or o["metadata"].get("namespace") not in doomed_ns)]
+    refs.sort(key=lambda r: r[1] not in DELETE_FIRST)  # stable: the rest keep their order
     return engine.delete(refs, existing=dict((ref(o), o) for o in owned))
 
 

@@ -164,6 +164,10 @@ PLATFORM_OPTIONS = dict(
                       "the collector routes a new tenant's telemetry without another playbook. When it is empty, or "
                       "the ConfigMap does not exist (observability not installed), the routing is not updated.",
                       default="%s/%s" % (facts.OBSERVABILITY_NAMESPACE, facts.OTEL_ROUTING_CONFIGMAP)),
+    allowed_egress_cidrs=_opt("list", "CIDR blocks inside which tenants may ask for egress that is otherwise refused: "
+                              "wider than a /8 (IPv4) or /16 (IPv6), or reaching link-local addresses (where cloud "
+                              "metadata services answer), loopback or 'this network'. Empty by default: no tenant "
+                              "gets such egress.", elements="str", default=[]),
 )
 
 
@@ -188,6 +192,13 @@ MODULE_OPTIONS = dict(
         "Without it such a namespace fails the task before anything is deleted."], default=False),
     prune=_opt("bool", "With O(state=present), delete objects of the listed tenants that the module created earlier "
                "and the spec no longer asks for.", default=True),
+    server_dry_run=_opt("bool", [
+        "Before the first write, send every object that would be created or changed as a server-side dry run "
+        "(C(dryRun=All)). If the API server rejects any of them, nothing is written and the task fails naming the "
+        "tenant, the object and the field.",
+        "Objects inside namespaces that this run creates cannot be dry-run (the API server needs the namespace); they "
+        "are built only from fields the module's own validation checks (see O(tenants)).",
+        "Turn it off only to save the extra requests of a first onboarding of many tenants."], default=True),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
@@ -19,6 +20,32 @@ from ansible_collections.openova.platform.plugins.module_utils.tenant import sch
 TENANT_NAME_MAX = 40
 TOPIC_NAME_MAX = 249
 POSTGRES_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Bounds that keep one spec from becoming an unbounded number of objects or an
+# object the API server refuses (an annotation is at most 256 KiB in all).
+MAX_NAMESPACES = 50
+MAX_GROUPS = 50
+MAX_TOPICS = 500
+MAX_LIST = 50            # network namespaces, egress CIDRs, allowed registries
+DISPLAY_NAME_MAX = 253   # the Namespace annotation and the Grafana folder title
+GROUP_NAME_MAX = 253
+TEXT_MAX = 253           # registries, Harbor project
+PARTITIONS_MAX = 1000
+REPLICATION_MAX = 9
+TOPIC_CONFIG_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
+TOPIC_CONFIG_VALUE_MAX = 1024
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+HARBOR_PROJECT = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+(?:[._-][a-z0-9]+)*)*/?$")
+# PostgreSQL and CloudNativePG reserve these names (the DatabaseRole CRD's CEL rules,
+# and the databases every cluster has).
+POSTGRES_RESERVED_ROLES = ("postgres", "streaming_replica")
+POSTGRES_RESERVED_ROLE_PREFIXES = ("pg_", "cnpg_")
+POSTGRES_RESERVED_DATABASES = ("postgres", "template0", "template1")
+# Egress no tenant gets without a platform allowance (platform.allowed_egress_cidrs):
+# link-local (cloud metadata services live at 169.254.169.254 and fd00:ec2::254),
+# loopback and "this network", and anything as wide as a /8 (IPv4) or /16 (IPv6).
+BLOCKED_EGRESS = ("169.254.0.0/16", "127.0.0.0/8", "0.0.0.0/8", "fe80::/10", "::1/128", "fd00:ec2::254/128")
+WIDEST_EGRESS = {4: 8, 6: 16}
 
 
 def platform_namespace_names(platform):
@@ -32,9 +59,75 @@ def platform_namespace_names(platform):
     return names
 
 
+PLATFORM_NAMESPACE_KEYS = ("istio_namespace", "ingress_namespace", "llm_gateway_namespace", "redpanda_namespace",
+                           "postgres_namespace", "grafana_namespace")
+PLATFORM_NAMESPACE_LISTS = ("telemetry_namespaces", "data_namespaces")
+HOST_PORT = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}$")
+HTTP_URL = re.compile(r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[^\s]*)?$")
+LABEL_KEY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+
+
+def _check_platform_namespace(problems, field, value):
+    """A platform namespace option: a namespace name that is not a Kubernetes system
+    namespace (tenant objects are written there)."""
+    if not kit.check_name(problems, field, value):
+        return
+    if value in facts.SYSTEM_NAMESPACES or value == "default":
+        problems.add(field, "%r is a Kubernetes system namespace; tenant Secrets and custom resources are written "
+                     "into the platform namespaces, so name the namespace the platform installed" % value)
+
+
+def _check_label_key(problems, field, key):
+    prefix, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", None)
+    if (not isinstance(name, str) or len(name) > 63 or not LABEL_KEY_NAME.match(name)
+            or (prefix and not kit.is_dns1123_subdomain(prefix))):
+        problems.add(field, "%r is not a label key ([prefix/]name, name at most 63 characters)" % (key,))
+        return False
+    return True
+
+
+def _check_platform(out, problems):
+    """The platform options: names the API server would refuse, system namespaces,
+    malformed URLs, ports and CIDRs."""
+    for key in PLATFORM_NAMESPACE_KEYS:
+        _check_platform_namespace(problems, "platform.%s" % key, out[key])
+    for key in PLATFORM_NAMESPACE_LISTS:
+        kit.check_length(problems, "platform.%s" % key, out[key], MAX_LIST, min_len=1)
+        for i, ns in enumerate(out[key]):
+            _check_platform_namespace(problems, "platform.%s[%d]" % (key, i), ns)
+    kit.check_name(problems, "platform.domain", out["domain"], max_len=200, kind="DNS-1123 subdomain")
+    for key in ("redpanda_cluster", "postgres_cluster"):
+        kit.check_name(problems, "platform.%s" % key, out[key], kind="DNS-1123 subdomain", max_len=253)
+    if out["istio_revision"]:
+        kit.check_label_value(problems, "platform.istio_revision", out["istio_revision"])
+    kit.check_int(problems, "platform.postgres_port", out["postgres_port"], minimum=1, maximum=65535)
+    if out.get("postgres_host") is not None:
+        kit.check_name(problems, "platform.postgres_host", out["postgres_host"], kind="DNS-1123 subdomain",
+                       max_len=253)
+    servers = out["redpanda_bootstrap_servers"]
+    if not servers or any(not HOST_PORT.match(s) for s in servers.split(",")):
+        problems.add("platform.redpanda_bootstrap_servers", "%r is not a comma-separated list of host:port"
+                     % (servers,))
+    for key in ("loki_url", "mimir_url", "tempo_url"):
+        if not HTTP_URL.match(out[key] or ""):
+            problems.add("platform.%s" % key, "%r is not an http:// or https:// URL" % (out[key],))
+    labels = out["grafana_instance_labels"] or {}
+    if not labels:
+        problems.add("platform.grafana_instance_labels", "give at least one label that selects the Grafana instance")
+    for key, value in labels.items():
+        field = "platform.grafana_instance_labels.%s" % key
+        if _check_label_key(problems, field, key):
+            kit.check_label_value(problems, field, value if isinstance(value, str) else repr(value))
+    kit.check_length(problems, "platform.allowed_egress_cidrs", out["allowed_egress_cidrs"], MAX_LIST)
+    for i, cidr in enumerate(out["allowed_egress_cidrs"]):
+        kit.check_cidr(problems, "platform.allowed_egress_cidrs[%d]" % i, cidr)
+
+
 def normalize_platform(platform):
     problems = kit.Problems()
     out = kit.normalize(platform or {}, schema.PLATFORM_OPTIONS, "platform", problems)
+    problems.raise_if_any()
+    _check_platform(out, problems)
     problems.raise_if_any()
     if not out.get("postgres_host"):
         out["postgres_host"] = "%s-rw.%s.svc" % (out["postgres_cluster"], out["postgres_namespace"])
@@ -62,7 +155,42 @@ def _check_names(tenant, path, platform, problems):
             problems.add(field, "%r must be %r or start with %r" % (ns, name, name + "-"))
     if len(set(tenant["namespaces"])) != len(tenant["namespaces"]):
         problems.add("%s.namespaces" % path, "lists a namespace twice")
+    if len(tenant["namespaces"]) > MAX_NAMESPACES:
+        problems.add("%s.namespaces" % path, "lists %d namespaces; a tenant has at most %d (each one is about 15 "
+                     "objects)" % (len(tenant["namespaces"]), MAX_NAMESPACES))
     return True
+
+
+def _check_text(problems, field, value, max_len):
+    """Free text that ends up in annotations, titles and names: bounded, one line."""
+    if not isinstance(value, str):
+        return False
+    if not value.strip():
+        problems.add(field, "is empty")
+        return False
+    if len(value) > max_len:
+        problems.add(field, "is %d characters long; at most %d are allowed" % (len(value), max_len))
+        return False
+    if CONTROL.search(value):
+        problems.add(field, "contains a control character (a line break, tab or NUL); use one line of text")
+        return False
+    return True
+
+
+def _check_identity(tenant, path, problems):
+    """display_name, harbor_project and allowed_registries: annotations and titles."""
+    _check_text(problems, "%s.display_name" % path, tenant["display_name"], DISPLAY_NAME_MAX)
+    project = tenant["harbor_project"]
+    if _check_text(problems, "%s.harbor_project" % path, project, TEXT_MAX) and not HARBOR_PROJECT.match(project):
+        problems.add("%s.harbor_project" % path, "%r is not a Harbor project name (lower-case letters and digits, "
+                     "separated by single '.', '_' or '-')" % project)
+    registries = tenant["allowed_registries"]
+    kit.check_length(problems, "%s.allowed_registries" % path, registries, MAX_LIST)
+    for i, registry in enumerate(registries):
+        field = "%s.allowed_registries[%d]" % (path, i)
+        if _check_text(problems, field, registry, TEXT_MAX) and not REGISTRY.match(registry):
+            problems.add(field, "%r is not a registry prefix such as 'harbor.example.com/acme' (lower-case host, "
+                         "optional port and path; no scheme, commas or spaces)" % registry)
 
 
 def _check_owners(tenant, path, problems):
@@ -70,9 +198,14 @@ def _check_owners(tenant, path, problems):
     if not owners or not owners.get("admin"):
         problems.add("%s.owners.admin" % path, "needs at least one group; the tenant must have an admin")
     for role in ("admin", "developer", "viewer"):
-        for i, group in enumerate((owners or {}).get(role) or []):
+        groups = (owners or {}).get(role) or []
+        kit.check_length(problems, "%s.owners.%s" % (path, role), groups, MAX_GROUPS)
+        for i, group in enumerate(groups):
+            field = "%s.owners.%s[%d]" % (path, role, i)
             if not isinstance(group, str) or not group.strip():
-                problems.add("%s.owners.%s[%d]" % (path, role, i), "is empty; give a group name")
+                problems.add(field, "is empty; give a group name")
+            else:
+                _check_text(problems, field, group, GROUP_NAME_MAX)
 
 
 def _check_quota(tenant, path, problems):
@@ -82,8 +215,13 @@ def _check_quota(tenant, path, problems):
             kit.check_quantity(problems, "%s.quota.%s" % (path, key), value)
     for key in schema.QUOTA_COUNTS:
         value = tenant["quota"].get(key)
+        if value is None:
+            continue
         if kit.is_int(value) and value < 0:
             problems.add("%s.quota.%s" % (path, key), "%d is negative; use 0 or more" % value)
+        else:
+            # A count larger than a quantity can hold would be stored as something else.
+            kit.check_int(problems, "%s.quota.%s" % (path, key), value, minimum=0, maximum=kit.QUANTITY_MAX)
 
 
 def _check_limits(tenant, path, problems):
@@ -97,55 +235,104 @@ def _check_limits(tenant, path, problems):
             kit.check_not_above(problems, "%s.limits.%s" % (path, smaller), limits[smaller], larger, limits[larger])
 
 
-def _check_network(tenant, path, problems):
+def egress_problem(cidr, allowances):
+    """Why a tenant may not have egress to ``cidr`` (an ip_network), or None. A
+    CIDR inside a platform allowance is always fine."""
+    if any(cidr.version == a.version and cidr.subnet_of(a) for a in allowances):
+        return None
+    for blocked in BLOCKED_EGRESS:
+        blocked = ipaddress.ip_network(blocked)
+        if cidr.version == blocked.version and cidr.overlaps(blocked):
+            return ("reaches %s (link-local, where cloud metadata services answer, loopback or 'this network'); "
+                    "the platform must allow it in platform.allowed_egress_cidrs" % blocked)
+    if cidr.prefixlen < WIDEST_EGRESS[cidr.version]:
+        return ("is wider than a /%d; egress that wide needs a platform-level allowance in "
+                "platform.allowed_egress_cidrs" % WIDEST_EGRESS[cidr.version])
+    return None
+
+
+def _check_network(tenant, path, platform, problems):
     network = tenant["network"]
+    for key in ("ingress_from_namespaces", "egress_to_namespaces", "egress_cidrs"):
+        kit.check_length(problems, "%s.network.%s" % (path, key), network[key], MAX_LIST)
     for key in ("ingress_from_namespaces", "egress_to_namespaces"):
         for i, ns in enumerate(network[key]):
             if isinstance(ns, str) and not kit.is_dns1123_label(ns):
                 problems.add("%s.network.%s[%d]" % (path, key, i), "%r is not a namespace name" % ns)
+    allowances = [ipaddress.ip_network(c, strict=False) for c in platform.get("allowed_egress_cidrs") or []]
     for i, cidr in enumerate(network["egress_cidrs"]):
-        kit.check_cidr(problems, "%s.network.egress_cidrs[%d]" % (path, i), cidr)
+        field = "%s.network.egress_cidrs[%d]" % (path, i)
+        if kit.check_cidr(problems, field, cidr):
+            why = egress_problem(kit.parse_cidr(cidr), allowances)
+            if why:
+                problems.add(field, "%r %s" % (cidr, why))
 
 
 def _check_topics(tenant, path, problems):
     name = tenant["name"]
-    topic_re = re.compile(r"^%s\.[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" % re.escape(name))
     seen = set()
+    kit.check_length(problems, "%s.topics" % path, tenant["topics"], MAX_TOPICS)
     for i, topic in enumerate(tenant["topics"]):
         field = "%s.topics[%d]" % (path, i)
         tname = topic.get("name")
         if not isinstance(tname, str):
             continue
-        if not topic_re.match(tname) or len(tname) > TOPIC_NAME_MAX:
-            problems.add(field + ".name", "%r is outside the tenant's prefix; topic names must be '%s.<name>' "
-                         "with lower-case letters, digits, '-' and '.'" % (tname, name))
+        # The name is the Topic object's name too, so it must be a DNS-1123 subdomain
+        # (no empty part between dots, as in 'acme.a..b').
+        if not tname.startswith(name + ".") or not kit.is_dns1123_subdomain(tname, TOPIC_NAME_MAX):
+            problems.add(field + ".name", "%r is outside the tenant's prefix or not a valid topic name; topic names "
+                         "are '%s.<name>', at most %d "
+                         "characters of lower-case letters, digits, '-' and '.', each part between dots starting "
+                         "and ending with a letter or digit" % (tname, name, TOPIC_NAME_MAX))
         if tname in seen:
             problems.add(field + ".name", "%r is listed twice" % tname)
         seen.add(tname)
-        if kit.is_int(topic.get("partitions")) and topic["partitions"] < 1:
-            problems.add(field + ".partitions", "must be 1 or more")
+        partitions = topic.get("partitions")
+        if partitions is not None and (not kit.is_int(partitions) or not 1 <= partitions <= PARTITIONS_MAX):
+            problems.add(field + ".partitions", "%r: must be 1 or more, at most %d" % (partitions, PARTITIONS_MAX))
         rf = topic.get("replication_factor")
-        if kit.is_int(rf) and (rf < 1 or rf % 2 == 0):
+        if rf is not None and kit.check_int(problems, field + ".replication_factor", rf, minimum=1,
+                                            maximum=REPLICATION_MAX) and rf % 2 == 0:
             problems.add(field + ".replication_factor", "must be an odd number of 1 or more, got %d" % rf)
+        for key, value in sorted((topic.get("config") or {}).items(), key=lambda kv: str(kv[0])):
+            cfield = "%s.config.%s" % (field, key)
+            if not isinstance(key, str) or not TOPIC_CONFIG_KEY.match(key):
+                problems.add(cfield, "%r is not a topic configuration name such as 'retention.ms'" % (key,))
+            elif isinstance(value, (dict, list)) or value is None:
+                problems.add(cfield, "must be a single value (a string, number or boolean)")
+            elif len(str(value)) > TOPIC_CONFIG_VALUE_MAX or CONTROL.search(str(value)):
+                problems.add(cfield, "must be one line of at most %d characters" % TOPIC_CONFIG_VALUE_MAX)
 
 
-def _check_postgres(tenant, path, problems):
+def _check_postgres(tenant, path, problems, derived):
+    """Only when PostgreSQL is on: the database name, which is also the role name."""
+    if not tenant["postgres"].get("enabled"):
+        return
     db = tenant["postgres"].get("database")
-    if db is not None and not POSTGRES_IDENTIFIER.match(db):
-        problems.add("%s.postgres.database" % path, "%r is not a plain PostgreSQL identifier "
-                     "(lower-case letters, digits, '_')" % db)
+    field = "%s.postgres.database" % path
+    origin = " (the default, from the tenant name; set postgres.database)" if derived else ""
+    if not isinstance(db, str):
+        return
+    if not POSTGRES_IDENTIFIER.match(db):
+        problems.add(field, "%r%s is not a plain PostgreSQL identifier (at most 63 lower-case letters, digits and "
+                     "'_', not starting with a digit)" % (db, origin))
+    elif db in POSTGRES_RESERVED_ROLES or db in POSTGRES_RESERVED_DATABASES or db.startswith(
+            POSTGRES_RESERVED_ROLE_PREFIXES):
+        problems.add(field, "%r%s is reserved by PostgreSQL or CloudNativePG (postgres, streaming_replica, "
+                     "template0, template1, pg_*, cnpg_*); it names the tenant's database and role" % (db, origin))
 
 
-def _check_tenant(tenant, path, platform, problems, state):
+def _check_tenant(tenant, path, platform, problems, state, derived_database=False):
     """Every rule for one normalized tenant, section by section."""
     if not _check_names(tenant, path, platform, problems) or state == "absent":
         return
+    _check_identity(tenant, path, problems)
     _check_owners(tenant, path, problems)
     _check_quota(tenant, path, problems)
     _check_limits(tenant, path, problems)
-    _check_network(tenant, path, problems)
+    _check_network(tenant, path, platform, problems)
     _check_topics(tenant, path, problems)
-    _check_postgres(tenant, path, problems)
+    _check_postgres(tenant, path, problems, derived_database)
 
 
 def validate(tenants, platform, state="present", namespace_owners=None):
@@ -178,9 +365,10 @@ def validate(tenants, platform, state="present", namespace_owners=None):
         tier = dict(facts.TIERS[tenant["tier"]])
         tier.update(dict((k, v) for k, v in (tenant.get("quota") or {}).items() if v is not None))
         tenant["quota"] = tier
-        if not tenant["postgres"].get("database"):
+        derived = not tenant["postgres"].get("database")
+        if derived:
             tenant["postgres"]["database"] = name.replace("-", "_")
-        _check_tenant(tenant, path, platform, problems, state)
+        _check_tenant(tenant, path, platform, problems, state, derived)
         out.append((path, tenant))
     names = {}
     claimed = {}

@@ -3,7 +3,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PostgreSQL for a tenant on the shared CloudNativePG cluster: a DatabaseRole
 with its password Secret, a Database, and ``postgres-credentials`` in every
-tenant namespace. The password comes in as an argument; pure."""
+tenant namespace. The password comes in as an argument; pure.
+
+Reclaim policies: the role owns the database, and PostgreSQL cannot drop a
+role that owns a database, so the CloudNativePG operator leaves a DatabaseRole
+with reclaim ``delete`` Terminating for as long as its database exists. The
+Database is retained on offboarding (the data stays until a DBA drops it), so
+its owner role is retained too: both CRs then go at once, and the role and the
+database stay together in PostgreSQL. Offboarding deletes the Database before
+the DatabaseRole (see tenant/run.py), the order the operator needs whenever a
+database is dropped."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,6 +23,9 @@ from ansible_collections.openova.platform.plugins.module_utils.tenant.render.red
 
 API = "postgresql.cnpg.io/v1"
 CREDENTIALS_SECRET = "postgres-credentials"
+# The reclaim policy of both CRs. They must agree: a role cannot be dropped
+# while it still owns the database (see the module docstring).
+RECLAIM_POLICY = "retain"
 
 
 def role_secret_name(tenant_name):
@@ -37,10 +49,10 @@ def render_postgres(tenant, platform, password):
         meta.obj(API, "DatabaseRole", meta.tenant_object_name(name), pg_ns, name, spec={
             "cluster": cluster, "name": role, "ensure": "present", "login": True, "inherit": True,
             "passwordSecret": {"name": role_secret_name(name)}, "comment": "openova tenant %s" % name,
-            "databaseRoleReclaimPolicy": "delete"}),
+            "databaseRoleReclaimPolicy": RECLAIM_POLICY}),
         meta.obj(API, "Database", meta.tenant_object_name(name), pg_ns, name, spec={
             "cluster": cluster, "name": dbname, "owner": role, "ensure": "present",
-            "databaseReclaimPolicy": "retain"}),
+            "databaseReclaimPolicy": RECLAIM_POLICY}),
     ]
     values = {"username": role, "password": password, "host": host, "port": str(port), "dbname": dbname,
               "uri": "postgresql://%s:%s@%s:%s/%s" % (role, password, host, port, dbname)}

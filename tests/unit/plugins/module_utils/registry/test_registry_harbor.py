@@ -52,13 +52,16 @@ def test_storage_quantities_rejected(text):
 
 
 def test_bad_input_is_rejected_before_any_call_naming_the_field():
-    params = {"tenants": [tenant(harbor_project="acme--images"),
-                          dict(tenant(name="beta", namespaces=["beta"]), registry={"storage": "-5Gi"})],
+    # The tenant specs are validated first, as the tenant module validates them.
+    with pytest.raises(SpecError) as err:
+        check_input({"tenants": [tenant(harbor_project="acme--images")]}, "present")
+    assert "tenants[0] (acme).harbor_project" in [p[0] for p in err.value.problems]
+    # Then the registry's own options, every problem at once.
+    params = {"tenants": [tenant(), dict(tenant(name="beta", namespaces=["beta"]), registry={"storage": "-5Gi"})],
               "group_roles": {"admin": "owner"}, "rotate": ["everything"]}
     with pytest.raises(SpecError) as err:
         check_input(params, "present")
     fields = [p[0] for p in err.value.problems]
-    assert "tenants[0] (acme).harbor_project" in fields
     assert "tenants[1] (beta).registry.storage" in fields
     assert "group_roles.admin" in fields and "rotate[0]" in fields
 
