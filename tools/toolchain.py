@@ -25,6 +25,7 @@ ETCD_VERSION = "v3.6.16"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v3.19.5"  # kubernetes.core 6.2 drives Helm 3
 KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crds/kyverno
+CYCLONUS_VERSION = "v0.5.6"  # an independent NetworkPolicy engine for the reachability matrix
 
 
 def cache_dir() -> Path:
@@ -96,6 +97,8 @@ BINARIES = {
         GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm"),
         GoBinary("kyverno", "github.com/kyverno/kyverno", KYVERNO_VERSION,
                  "github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno"),
+        GoBinary("cyclonus", "github.com/mattfenwick/cyclonus", CYCLONUS_VERSION,
+                 "github.com/mattfenwick/cyclonus/cmd/cyclonus"),
     )
 }
 
