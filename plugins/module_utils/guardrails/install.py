@@ -25,7 +25,8 @@ def params_from(params):
                   platform_namespaces=params.get("platform_namespaces"),
                   action=params.get("validation_failure_action"), pdb_mode=params.get("pdb_mode"),
                   zone_spread=params.get("zone_spread"), probe_exempt=params.get("probe_exempt_containers"),
-                  extra_images=params.get("extra_images"))
+                  extra_images=params.get("extra_images"), domain=params.get("domain"),
+                  priority_classes=params.get("priority_classes"))
 
 
 def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
