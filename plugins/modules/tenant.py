@@ -363,10 +363,18 @@ options:
         default: openova-observability
       grafana_instance_labels:
         description:
-        - Labels that select the Grafana instance.
+        - Labels of the platform's own Grafana instance. Tenant objects never select it; each tenant gets a Grafana
+          instance of its own.
         type: dict
         default:
           dashboards: grafana
+      grafana_config:
+        description:
+        - C(grafana.ini) settings (section to settings) added to every tenant's Grafana instance, for example the
+          C(auth.generic_oauth) client of the platform's identity provider (C(enabled), C(client_id), C(auth_url),
+          C(token_url), C(api_url)). The tenant's groups, their roles and C(allowed_groups) are set per tenant.
+        type: dict
+        default: {}
       loki_url:
         description:
         - Loki query URL.

@@ -17,11 +17,12 @@ from ansible_collections.openova.platform.plugins.module_utils.apply import Engi
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
+from ansible_collections.openova.platform.plugins.module_utils.errors import MissingKind
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
-    render_cluster_roles,
+    render_shared,
     render_tenant,
 )
-from ansible_collections.openova.platform.plugins.module_utils.tenant.render import data, meta, redpanda
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render import admission, data, meta, redpanda
 
 # Every kind a tenant owns, read with one labelled list each.
 OWNED_KINDS = (
@@ -30,8 +31,12 @@ OWNED_KINDS = (
     ("security.istio.io/v1", "PeerAuthentication"), ("security.istio.io/v1", "AuthorizationPolicy"),
     ("networking.istio.io/v1", "Sidecar"), (redpanda.API, "Topic"), (redpanda.API, "User"),
     (data.API, "Database"), (data.API, "DatabaseRole"),
-    ("grafana.integreatly.org/v1beta1", "GrafanaFolder"), ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"),
+    ("grafana.integreatly.org/v1beta1", "Grafana"), ("grafana.integreatly.org/v1beta1", "GrafanaFolder"),
+    ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"), ("networking.istio.io/v1", "VirtualService"),
 )
+# Cluster-wide objects all tenants share; never listed, never pruned.
+SHARED_KINDS = ("ClusterRole", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+SHARED = "shared"
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
 PASSWORD_BYTES = 24
@@ -78,6 +83,26 @@ def _pvc_problems(engine, tenant_of_ns, confirmed):
     return problems
 
 
+def _claims(engine, platform, tenants_raw):
+    """What other tenants hold on the cluster, for validation: owner groups (from the RoleBindings
+    onboarding wrote) and PostgreSQL databases (from the Database resources). Two list requests."""
+    groups, databases = {}, {}
+    for binding in engine.list("rbac.authorization.k8s.io/v1", "RoleBinding", label_selector=meta.all_tenants_selector()):
+        owner = binding["metadata"]["labels"].get(meta.TENANT_LABEL)
+        for subject in binding.get("subjects") or []:
+            if subject.get("kind") == "Group":
+                groups.setdefault(subject.get("name"), owner)
+    if any(isinstance(t, dict) and (t.get("postgres") or {}).get("enabled") for t in tenants_raw or []):
+        try:
+            found = engine.list(data.API, "Database", label_selector=meta.all_tenants_selector(),
+                                namespace=platform["postgres_namespace"])
+        except MissingKind:
+            found = []  # the apply names the missing CloudNativePG CRDs
+        for db in found:
+            databases.setdefault((db.get("spec") or {}).get("name"), db["metadata"]["labels"].get(meta.TENANT_LABEL))
+    return {"groups": groups, "databases": databases}
+
+
 def _summary(names):
     return dict((n, {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []}) for n in names)
 
@@ -117,7 +142,8 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     else:  # offboarding judges only the namespaces it is told to remove; the rest it finds by label
         listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
         check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
-    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check)
+    claims = _claims(engine, platform, params["tenants"]) if state == "present" else None
+    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check, claims=claims)
     if state == "present":
         terminating = sorted(n["metadata"]["name"] for n in all_namespaces if n["metadata"].get("deletionTimestamp")
                              and n["metadata"]["name"] in {ns for t in tenants for ns in t["namespaces"]})
@@ -130,26 +156,30 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     live = dict((ref(o), o) for o in owned)
     owner_of = dict((ref(o), o["metadata"]["labels"][meta.TENANT_LABEL]) for o in owned)
     summary = _summary(names)
-    shared = _summary(["shared"])
+    shared = _summary([SHARED])
     results = []
     if state == "present":
         results = _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params)
     else:
         results = _absent(engine, tenants, owned, owner_of, params, summary)
-    out = {"changed": any(r.changed for r in results), "tenants": summary, "shared": shared["shared"],
+    out = {"changed": any(r.changed for r in results), "tenants": summary, "shared": shared[SHARED],
            "state": state}
     if diff:
         out["diff"] = [r.diff() for r in results if r.changed]
     failures = [r.error for r in results if r.action == "failed"]
     if failures:
+        failed = sorted(n for n in names if summary[n]["failed"]) + ([SHARED] if shared[SHARED]["failed"] else [])
         out["failed"] = True
-        out["msg"] = "%d object(s) failed: %s" % (len(failures), "; ".join(failures[:10]))
+        out["failed_tenants"] = failed
+        out["msg"] = "%d object(s) of %s failed (the other tenants were applied%s): %s" % (
+            len(failures), ", ".join(failed), " and pruned" if state == "present" and params.get("prune", True)
+            and SHARED not in failed else "", "; ".join(failures[:10]))
     return out
 
 
 def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params):
-    objects = render_cluster_roles(platform)
-    owners = ["shared"] * len(objects)
+    objects = render_shared(platform)
+    owners = [SHARED] * len(objects)
     for tenant in tenants:
         rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
         objects.extend(rendered)
@@ -159,7 +189,7 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
     existing = dict(live)
     for obj in objects:
         obj_ref = ref(obj)
-        if obj_ref in existing or obj_ref[1] == "ClusterRole":
+        if obj_ref in existing or obj_ref[1] in SHARED_KINDS:
             continue
         if obj_ref[1] == "Namespace":
             if obj_ref[3] not in ns_labels:  # every namespace was listed
@@ -168,11 +198,15 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
             existing[obj_ref] = None
     results = engine.apply(objects, existing=existing)
     for owner, result in zip(owners, results):
-        _record(summary if owner != "shared" else shared, owner, result)
-    # Prune only after a clean apply, as Engine.reconcile does.
-    if params.get("prune", True) and not any(r.action == "failed" for r in results):
+        _record(summary if owner != SHARED else shared, owner, result)
+    # Prune only after a clean apply, as Engine.reconcile does, but tenant by tenant: a conflict in
+    # one tenant's objects keeps that tenant's stale objects and nobody else's. A failed shared
+    # object (the ClusterRoles, the admission policy) concerns every tenant: then nothing is pruned.
+    failed = set(owner for owner, result in zip(owners, results) if result.action == "failed")
+    if params.get("prune", True) and SHARED not in failed:
         wanted = set(ref(o) for o in objects)
-        stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE]
+        stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE
+                 and owner_of[ref(o)] not in failed]
         doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
         problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
         if problems:

@@ -36,8 +36,15 @@ def labels(tenant_name=None):
 
 
 def owned_selector(tenant_names):
-    """The label selector that finds every object of these tenants."""
-    return "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    """The label selector that finds every object onboarding wrote for these tenants (not the
+    objects other modules write for a tenant, such as a service's VirtualService)."""
+    return "%s=%s,%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, PART_OF_LABEL, PART_OF, TENANT_LABEL,
+                                      ",".join(sorted(tenant_names)))
+
+
+def all_tenants_selector():
+    """The label selector that finds the objects onboarding wrote for any tenant."""
+    return "%s=%s,%s=%s,%s" % (MANAGED_BY_LABEL, MANAGED_BY, PART_OF_LABEL, PART_OF, TENANT_LABEL)
 
 
 def is_managed(obj, tenant_name=None):
@@ -75,4 +82,6 @@ def redpanda_username(tenant_name):
 
 
 def postgres_role(tenant):
-    return tenant["postgres"]["database"]
+    """The tenant's PostgreSQL role: derived from the tenant name alone, so no two tenants share
+    one whatever databases they ask for (tenant names are DNS labels: the mapping is one to one)."""
+    return "tenant_" + tenant["name"].replace("-", "_")

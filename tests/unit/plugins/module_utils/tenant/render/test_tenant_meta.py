@@ -11,7 +11,9 @@ def test_labels(tenant, platform, passwords):
 
 def test_owned_selector_is_sorted(tenant, platform, passwords):
     assert meta.owned_selector(["b", "a"]) == \
-        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a,b)"
+        "app.kubernetes.io/managed-by=openova-platform,app.kubernetes.io/part-of=openova-tenant,openova.io/tenant in (a,b)"
+    assert meta.all_tenants_selector() == \
+        "app.kubernetes.io/managed-by=openova-platform,app.kubernetes.io/part-of=openova-tenant,openova.io/tenant"
 
 
 def test_obj_and_is_managed(tenant, platform, passwords):
