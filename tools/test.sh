@@ -41,8 +41,9 @@ stage_build() {
 }
 
 stage_unit() {
-  # The guard-rail corpus test compares verdicts with the Kyverno CLI.
-  python tools/toolchain.py kyverno >/dev/null || return 1
+  # The guard-rail corpus test compares verdicts with the Kyverno CLI; the reachability
+  # matrix is computed by cyclonus.
+  python tools/toolchain.py kyverno cyclonus >/dev/null || return 1
   run_pytest -q -p no:cacheprovider tests/unit
 }
 
@@ -52,7 +53,7 @@ stage_cluster() {
 
 stage_integration() {
   [[ -f "$K8S_AUTH_KUBECONFIG" ]] || stage_cluster || return 1
-  python tools/toolchain.py helm kyverno >/dev/null || return 1  # site.yml and the Kyverno CLI tests use them
+  python tools/toolchain.py helm kyverno cyclonus >/dev/null || return 1  # site.yml, the Kyverno CLI and isolation tests use them
   run_pytest -q -p no:cacheprovider tests/integration
 }
 

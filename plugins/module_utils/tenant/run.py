@@ -86,7 +86,7 @@ def _pvc_problems(engine, tenant_of_ns, confirmed):
 def _claims(engine, platform, tenants_raw):
     """What other tenants hold on the cluster, for validation: owner groups (from the RoleBindings
     onboarding wrote) and PostgreSQL databases (from the Database resources). Two list requests."""
-    groups, databases = {}, {}
+    groups, databases, current = {}, {}, {}
     for binding in engine.list("rbac.authorization.k8s.io/v1", "RoleBinding", label_selector=meta.all_tenants_selector()):
         owner = binding["metadata"]["labels"].get(meta.TENANT_LABEL)
         for subject in binding.get("subjects") or []:
@@ -99,8 +99,11 @@ def _claims(engine, platform, tenants_raw):
         except MissingKind:
             found = []  # the apply names the missing CloudNativePG CRDs
         for db in found:
-            databases.setdefault((db.get("spec") or {}).get("name"), db["metadata"]["labels"].get(meta.TENANT_LABEL))
-    return {"groups": groups, "databases": databases}
+            owner = db["metadata"]["labels"].get(meta.TENANT_LABEL)
+            databases.setdefault((db.get("spec") or {}).get("name"), owner)
+            if db["metadata"]["name"] == meta.tenant_object_name(owner):
+                current[owner] = (db.get("spec") or {}).get("name")
+    return {"groups": groups, "databases": databases, "current_databases": current}
 
 
 def _summary(names):

@@ -178,7 +178,8 @@ def _check_tenant(tenant, path, platform, problems, state):
 def _check_claims(out, claims, problems):
     """Owner groups and PostgreSQL databases belong to one tenant: refuse one that another
     tenant of the batch names, or that the cluster already gives another tenant (``claims``:
-    ``{"groups": {group: tenant}, "databases": {database: tenant}}``, read from the cluster)."""
+    ``{"groups": {group: tenant}, "databases": {database: tenant}, "current_databases": {tenant:
+    database}}``, read from the cluster); and a database cannot be renamed."""
     claims = claims or {}
     seen_groups, seen_dbs = {}, {}
     for path, tenant in out:
@@ -204,6 +205,9 @@ def _check_claims(out, claims, problems):
             problems.add(field, "database %r is also asked for by tenant %r (%s)" % (db, other[0], other[1]))
         elif (claims.get("databases") or {}).get(db, name) != name:
             problems.add(field, "database %r already belongs to tenant %r on the cluster" % (db, claims["databases"][db]))
+        elif (claims.get("current_databases") or {}).get(name, db) != db:
+            problems.add(field, "the tenant's database is %r on the cluster and cannot be renamed to %r; keep %r"
+                         % (claims["current_databases"][name], db, claims["current_databases"][name]))
         seen_dbs.setdefault(db, (name, field))
 
 

@@ -50,14 +50,16 @@ def quota_hard(quota):
     }
 
 
-# PriorityClass values a tenant pod may carry: none (the cluster default) or the tenant class.
-TENANT_PRIORITY_CLASSES = ("", facts.PRIORITY_TENANT)
+# The PriorityClass a tenant pod may name (besides none, the cluster default).
+TENANT_PRIORITY_CLASSES = (facts.PRIORITY_TENANT,)
 
 
 def priority_quota_spec():
     """No pod of any other PriorityClass (system-node-critical, the platform's): the API server
-    itself refuses such pods, with or without the guard rails installed."""
+    itself refuses such pods, with or without the guard rails installed. The scope is "has a
+    PriorityClass" AND "not the tenant's" (a NotIn alone also matches pods that name none)."""
     return {"hard": {"pods": "0"}, "scopeSelector": {"matchExpressions": [
+        {"scopeName": "PriorityClass", "operator": "Exists"},
         {"scopeName": "PriorityClass", "operator": "NotIn", "values": list(TENANT_PRIORITY_CLASSES)}]}}
 
 

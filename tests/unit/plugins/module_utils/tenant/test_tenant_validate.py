@@ -158,6 +158,8 @@ CLAIMS = [
      "already bound to tenant 'globex' on the cluster"),
     ("database held on the cluster", {"databases": {"acme_orders": "acme-orders"}}, "(acme).postgres.database",
      "already belongs to tenant 'acme-orders' on the cluster"),
+    ("database renamed", {"databases": {"acme": "acme"}, "current_databases": {"acme": "acme"}},
+     "(acme).postgres.database", "cannot be renamed"),
 ]
 
 

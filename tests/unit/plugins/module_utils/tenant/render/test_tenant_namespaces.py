@@ -57,7 +57,8 @@ def test_priority_quota_admits_only_the_tenant_class(tenant, platform, passwords
     quota = render_quota(tenant(), platform)[1]
     assert quota["metadata"]["name"] == "openova-priority"
     assert quota["spec"] == {"hard": {"pods": "0"}, "scopeSelector": {"matchExpressions": [
-        {"scopeName": "PriorityClass", "operator": "NotIn", "values": ["", "openova-tenant"]}]}}
+        {"scopeName": "PriorityClass", "operator": "Exists"},
+        {"scopeName": "PriorityClass", "operator": "NotIn", "values": ["openova-tenant"]}]}}
 
 
 def test_default_service_account(tenant, platform, passwords):
