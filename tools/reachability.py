@@ -139,14 +139,14 @@ def model():
     return {"Resources": {"Namespaces": namespaces, "Pods": pods}, "Probes": probes}
 
 
-TABLE_ROW = re.compile(r"^\|\s*(\S+)\s*\|(.*)\|\s*$")
+TABLE_ROW = re.compile(r"^\|\s*(\S*)\s*\|(.*)\|\s*$")
 
 
 def _parse_table(text):
     """cyclonus' tablewriter table -> {(from, to): cell}."""
     rows = [TABLE_ROW.match(line) for line in text.splitlines()]
     rows = [(m.group(1), [c.strip() for c in m.group(2).split("|")]) for m in rows if m]
-    header = [c for c in rows[0][1]]
+    header = [c.lower() for c in rows[0][1]]  # tablewriter upper-cases headers; pod names are lower-case
     out = {}
     for source, cells in rows[1:]:
         for dest, cell in zip(header, cells):

@@ -74,7 +74,7 @@ def test_onboarding_creates_every_object(pair, engine):
     kinds = {entry.split(" ")[0] for entry in first["tenants"][a]["created"]}
     assert kinds == {"Namespace", "ServiceAccount", "ResourceQuota", "LimitRange", "NetworkPolicy", "RoleBinding",
                      "PeerAuthentication", "AuthorizationPolicy", "Sidecar", "Secret", "Topic", "User",
-                     "Database", "DatabaseRole", "GrafanaFolder", "GrafanaDatasource"}
+                     "Database", "DatabaseRole", "Grafana", "VirtualService", "GrafanaFolder", "GrafanaDatasource"}
     ns = engine.get("v1", "Namespace", a + "-dev")
     labels, annotations = ns["metadata"]["labels"], ns["metadata"]["annotations"]
     assert labels["openova.io/tenant"] == a

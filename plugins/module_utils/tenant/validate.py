@@ -116,7 +116,7 @@ def _check_network(tenant, path, platform, problems):
         for i, ns in enumerate(network[key]):
             if isinstance(ns, str) and not kit.is_dns1123_label(ns):
                 problems.add("%s.network.%s[%d]" % (path, key, i), "%r is not a namespace name" % ns)
-            elif ns in platform_ns:
+            elif key == "egress_to_namespaces" and ns in platform_ns:
                 problems.add("%s.network.%s[%d]" % (path, key, i), "%r is a platform namespace: tenants reach the "
                              "platform only through its tenant-facing services (DNS, istiod, the telemetry collector, "
                              "PostgreSQL, Redis, Redpanda, the LLM gateway), on their ports" % ns)

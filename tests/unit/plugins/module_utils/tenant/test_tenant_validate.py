@@ -98,8 +98,8 @@ BAD = [
     # the platform is reached only through its tenant-facing services
     ("platform namespace allowance", [acme(network={"egress_to_namespaces": ["openova-observability"]})],
      "network.egress_to_namespaces[0]", "is a platform namespace"),
-    ("system namespace allowance", [acme(network={"ingress_from_namespaces": ["kube-system"]})],
-     "network.ingress_from_namespaces[0]", "is a platform namespace"),
+    ("system namespace allowance", [acme(network={"egress_to_namespaces": ["kube-system"]})],
+     "network.egress_to_namespaces[0]", "is a platform namespace"),
     ("namespace claimed twice", [acme(namespaces=["acme-dev"]), {"name": "acme-dev", "owners": OWNERS}],
      "tenants[1] (acme-dev).namespaces[0]", "claimed by two tenants"),
     ("not a list", "acme", "tenants", "at least one tenant"),
