@@ -94,9 +94,10 @@ def test_onboarding_creates_every_object(pair, engine):
     assert {acl["resource"]["patternType"] for acl in user["spec"]["authorization"]["acls"]} == {"prefixed"}
     assert engine.get("cluster.redpanda.com/v1alpha2", "Topic", a + ".orders", "openova-redpanda")
     assert engine.get("postgresql.cnpg.io/v1", "Database", "tenant-" + a, "openova-data")["spec"]["owner"] == \
-        a.replace("-", "_")
-    ds = engine.get("grafana.integreatly.org/v1beta1", "GrafanaDatasource", "tenant-%s-loki" % a,
+        "tenant_" + a.replace("-", "_")
+    ds = engine.get("grafana.integreatly.org/v1beta1", "GrafanaDatasource", "tenant-%s-datasource-loki" % a,
                     "openova-observability")
+    assert ds["spec"]["instanceSelector"] == {"matchLabels": {"openova.io/grafana-instance": "tenant-" + a}}
     assert ds["spec"]["datasource"]["jsonData"]["httpHeaderName1"] == "X-Scope-OrgID"
     assert ds["spec"]["datasource"]["secureJsonData"]["httpHeaderValue1"] == a
 
