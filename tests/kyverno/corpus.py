@@ -309,6 +309,10 @@ def fixtures():
     add("vs-domain-wildcard", virtual_service("vs-domain-wildcard", ["*.openova.io"], [INGRESS_GATEWAY], "shop",
                                               expect=r))
     add("vs-star-host", virtual_service("vs-star-host", ["*"], ["mesh"], "shop", expect=r))
+    add("vs-gateway-wildcard", virtual_service("vs-gateway-wildcard", ["shop.acme.openova.io"], ["*"], "shop",
+                                               expect=r))
+    add("vs-service-wildcard", virtual_service("vs-service-wildcard", ["*.acme-dev.svc.cluster.local"], ["mesh"],
+                                               "shop", expect=r))
     add("vs-lookalike-host", virtual_service("vs-lookalike-host", ["evilacme.openova.io"], [INGRESS_GATEWAY], "shop",
                                              expect=r))
     add("vs-other-tenant-service-host", virtual_service("vs-other-tenant-service-host",

@@ -291,10 +291,16 @@ def service_host_patterns(namespaces):
     return ["*.%s%s" % (ns, suffix) for ns in sorted(set(namespaces)) for suffix in SERVICE_HOST_SUFFIXES]
 
 
-def _qualified(host):
-    """Hosts the VirtualService rule judges: those with a dot or a wildcard (a bare name is a
-    service of the object's own namespace). Mirrors ``[?@ && (contains(@, '.') || contains(@, '*'))]``."""
-    return _truthy(host) and isinstance(host, str) and ("." in host or "*" in host)
+def _wild(value):
+    """A value with a Kyverno wildcard character. Kyverno's AnyNotIn matches wildcards in the key
+    as well as in the value list, so such values are judged by exact comparison instead."""
+    return isinstance(value, str) and ("*" in value or "?" in value)
+
+
+def _dotted(host):
+    """Hosts the pattern lists judge: with a dot and no wildcard (a bare name is a service of the
+    object's own namespace). Mirrors ``[?@ && contains(@, '.') && !contains(@, '*') && !contains(@, '?')]``."""
+    return _truthy(host) and isinstance(host, str) and "." in host and not _wild(host)
 
 
 def _matches_any(value, patterns):
@@ -321,16 +327,17 @@ def check_virtual_service(obj, params, tenant, namespaces):
     services = service_host_patterns(namespaces)
     hosts = facts.tenant_hosts(tenant or "", params.domain) + services
     out = []
+    wildcard_host = facts.tenant_hosts(tenant or "", params.domain)[1]
     for i, gateway in enumerate(_list(_get(spec, "gateways"))):
         if gateway not in TENANT_GATEWAYS:
             out.append(("spec.gateways[%d]" % i, "gateway %r is not one a tenant may bind (%s)"
                         % (gateway, ", ".join(TENANT_GATEWAYS))))
     for i, host in enumerate(_list(_get(spec, "hosts"))):
-        if _qualified(host) and not _matches_any(host, hosts):
+        if (_dotted(host) and not _matches_any(host, hosts)) or (_wild(host) and host != wildcard_host):
             out.append(("spec.hosts[%d]" % i, "host %r is outside the tenant's host space (%s) and its services"
                         % (host, ", ".join(facts.tenant_hosts(tenant or "<tenant>", params.domain)))))
     for path, host in _route_hosts(spec):
-        if _qualified(host) and not _matches_any(host, services):
+        if (_dotted(host) and not _matches_any(host, services)) or _wild(host):
             out.append((path, "destination %r is not a service of the tenant's namespaces" % (host,)))
     for i, route in enumerate(_list(_get(spec, "http"))):
         delegate_ns = _get(route, "delegate", "namespace")
@@ -454,20 +461,29 @@ def kyverno_priority_class(params):
         "operator": "AnyNotIn", "value": [""] + list(params.priority_classes)}]}}}
 
 
-QUALIFIED = "[?@ && (contains(@, '.') || contains(@, '*'))]"
+WILD = "(contains(@, '*') || contains(@, '?'))"
+DOTTED = "[?@ && contains(@, '.') && !%s]" % WILD
 ROUTE_HOSTS = ("[request.object.spec.http[].route[].destination.host, request.object.spec.tcp[].route[].destination.host, "
                "request.object.spec.tls[].route[].destination.host, request.object.spec.http[].mirror.host, "
                "request.object.spec.http[].mirrors[].destination.host][]")
 
 
 def kyverno_virtual_service(params):
+    # AnyNotIn treats wildcards in the keys as patterns too, so values with * or ? are judged by exact
+    # comparison (the tenant's wildcard host) or refused (gateways, destinations, delegates).
+    gateways = "request.object.spec.gateways || `[]`"
+    hosts = "request.object.spec.hosts || `[]`"
+    delegates = "request.object.spec.http[].delegate.namespace || `[]`"
+    wildcard_host = "'*.{{tenant}}.%s'" % params.domain  # a nested variable: Kyverno substitutes it first
     return {"deny": {"conditions": {"any": [
-        {"key": _kv("request.object.spec.gateways || `[]`"), "operator": "AnyNotIn", "value": list(TENANT_GATEWAYS)},
-        {"key": _kv("request.object.spec.hosts || `[]` | %s" % QUALIFIED), "operator": "AnyNotIn",
-         "value": _kv("allowed_hosts")},
-        {"key": _kv("%s | %s" % (ROUTE_HOSTS, QUALIFIED)), "operator": "AnyNotIn", "value": _kv("service_hosts")},
-        {"key": _kv("request.object.spec.http[].delegate.namespace || `[]`"), "operator": "AnyNotIn",
-         "value": _kv("tenant_namespaces")},
+        {"key": _kv(gateways), "operator": "AnyNotIn", "value": list(TENANT_GATEWAYS)},
+        _count_gt0("(%s)[?%s]" % (gateways, WILD)),
+        {"key": _kv("(%s) | %s" % (hosts, DOTTED)), "operator": "AnyNotIn", "value": _kv("allowed_hosts")},
+        _count_gt0("(%s)[?%s && @ != %s]" % (hosts, WILD, wildcard_host)),
+        {"key": _kv("%s | %s" % (ROUTE_HOSTS, DOTTED)), "operator": "AnyNotIn", "value": _kv("service_hosts")},
+        _count_gt0("%s | [?@ && %s]" % (ROUTE_HOSTS, WILD)),
+        {"key": _kv(delegates), "operator": "AnyNotIn", "value": _kv("tenant_namespaces")},
+        _count_gt0("(%s)[?%s]" % (delegates, WILD)),
     ]}}}
 
 
