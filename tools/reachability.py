@@ -3,9 +3,8 @@ judged by an independent engine, cyclonus (github.com/mattfenwick/cyclonus, buil
 tools/toolchain.py), without a cluster.
 
 The model is the platform's namespaces with one pod per service (the labels and ports
-of the upstream charts, as facts.TENANT_SERVICES and the roles name them), the API
-server as a host-network address, and two tenants: ``acme`` (acme-dev, acme-prod) and
-``globex``. cyclonus computes, for every port, every pair of pods: ingress, egress and
+of the upstream charts), the API server as a host-network address, and two tenants:
+``acme`` (acme-dev, acme-prod) and ``globex``. cyclonus computes, for every port, every pair of pods: ingress, egress and
 combined verdicts. This script prints the combined matrix of the sources that matter
 (the tenants' pods and the ingress gateway) against every destination port.
 
@@ -34,38 +33,39 @@ import collection  # noqa: E402
 collection.install()
 
 import toolchain  # noqa: E402
-from ansible_collections.openova.platform.plugins.module_utils import facts  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as tenant_validate  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.network import (  # noqa: E402
     render_network_policies,
 )
 
-PLATFORM = "openova.io/platform"
 API_SERVER = ("default", "kube-apiserver")
 API_SERVER_IP = "192.168.0.10"  # host network: no namespace selector matches it
 
-# namespace -> (labels beyond kubernetes.io/metadata.name, {pod: (labels, [(port, protocol)])})
+# namespace -> (labels beyond kubernetes.io/metadata.name, {pod: (labels, [(port, protocol)])}). The pod
+# labels and ports are those the upstream charts give (not read from facts.py, so that the model is an
+# independent statement of what runs; tests/unit/tools/test_reachability.py checks facts.py against it).
+PLATFORM = "openova.io/platform"
 MODEL = {
     "kube-system": ({}, {
-        "coredns": (facts.DNS_POD_LABELS, [(53, "UDP"), (53, "TCP"), (9153, "TCP")]),
+        "coredns": ({"k8s-app": "kube-dns"}, [(53, "UDP"), (53, "TCP"), (9153, "TCP")]),
     }),
     "default": ({}, {
         "kube-apiserver": ({"component": "kube-apiserver"}, [(6443, "TCP")]),
     }),
-    facts.ISTIO_NAMESPACE: ({PLATFORM: "true"}, {
+    "istio-system": ({PLATFORM: "true"}, {
         "istiod": ({"app": "istiod", "istio": "pilot"}, [(15010, "TCP"), (15012, "TCP"), (15014, "TCP"),
                                                           (15017, "TCP")]),
     }),
-    facts.INGRESS_NAMESPACE: ({PLATFORM: "true", "istio-injection": "enabled"}, {
-        "gateway": (dict(facts.INGRESS_GATEWAY_SELECTOR, app="istio-ingressgateway"),
+    "istio-ingress": ({PLATFORM: "true", "istio-injection": "enabled"}, {
+        "gateway": ({"istio": "ingressgateway", "app": "istio-ingressgateway"},
                     [(8080, "TCP"), (8443, "TCP"), (15021, "TCP")]),
     }),
-    facts.KYVERNO_NAMESPACE: ({PLATFORM: "true"}, {
+    "kyverno": ({PLATFORM: "true"}, {
         "kyverno": ({"app.kubernetes.io/component": "admission-controller"}, [(9443, "TCP")]),
     }),
-    facts.OBSERVABILITY_NAMESPACE: ({PLATFORM: "true"}, {
-        "otel-collector": (facts.TENANT_SERVICES["otel_collector"]["pods"], [(4317, "TCP"), (4318, "TCP"),
-                                                                              (8888, "TCP")]),
+    "openova-observability": ({PLATFORM: "true"}, {
+        "otel-collector": ({"app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "otel",
+                            "component": "agent-collector"}, [(4317, "TCP"), (4318, "TCP"), (8888, "TCP")]),
         "loki-gateway": ({"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"},
                          [(8080, "TCP")]),
         "loki-read": ({"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "read"}, [(3100, "TCP")]),
@@ -75,30 +75,33 @@ MODEL = {
                   [(3200, "TCP"), (4317, "TCP"), (4318, "TCP")]),
         "grafana": ({"app": "grafana"}, [(3000, "TCP")]),
     }),
-    facts.DATA_NAMESPACE: ({PLATFORM: "true"}, {
-        "postgres": (facts.TENANT_SERVICES["postgres"]["pods"], [(5432, "TCP"), (8000, "TCP"), (9187, "TCP")]),
-        "valkey": (facts.TENANT_SERVICES["redis"]["pods"], [(6379, "TCP"), (9121, "TCP")]),
+    "openova-data": ({PLATFORM: "true"}, {
+        "postgres": ({"cnpg.io/cluster": "platform-pg", "cnpg.io/instanceRole": "primary"},
+                     [(5432, "TCP"), (8000, "TCP"), (9187, "TCP")]),
+        "valkey": ({"app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": "valkey"},
+                   [(6379, "TCP"), (9121, "TCP")]),
     }),
-    facts.REDPANDA_NAMESPACE: ({PLATFORM: "true"}, {
-        "redpanda": (facts.TENANT_SERVICES["redpanda"]["pods"], [(9093, "TCP"), (9644, "TCP"), (8081, "TCP"),
-                                                                  (8082, "TCP"), (33145, "TCP")]),
+    "openova-redpanda": ({PLATFORM: "true"}, {
+        "redpanda": ({"app.kubernetes.io/name": "redpanda", "app.kubernetes.io/instance": "redpanda"},
+                     [(9093, "TCP"), (9644, "TCP"), (8081, "TCP"), (8082, "TCP"), (33145, "TCP")]),
     }),
-    facts.LLM_GATEWAY_NAMESPACE: ({PLATFORM: "true"}, {
-        "litellm": (facts.TENANT_SERVICES["llm_gateway"]["pods"], [(4000, "TCP")]),
+    "openova-llm-gateway": ({PLATFORM: "true"}, {
+        "litellm": ({"app.kubernetes.io/name": "litellm-helm", "app.kubernetes.io/instance": "litellm"},
+                    [(4000, "TCP")]),
     }),
-    facts.HARBOR_NAMESPACE: ({PLATFORM: "true"}, {
+    "harbor": ({PLATFORM: "true"}, {
         "harbor": ({"app": "harbor", "component": "nginx"}, [(8080, "TCP")]),
     }),
-    "acme-dev": ({facts.TENANT_LABEL: "acme"}, {"web": ({"app": "web"}, [(8080, "TCP")])}),
-    "acme-prod": ({facts.TENANT_LABEL: "acme"}, {"api": ({"app": "api"}, [(8080, "TCP")])}),
-    "globex": ({facts.TENANT_LABEL: "globex"}, {"shop": ({"app": "shop"}, [(8080, "TCP")])}),
+    "acme-dev": ({"openova.io/tenant": "acme"}, {"web": ({"app": "web"}, [(8080, "TCP")])}),
+    "acme-prod": ({"openova.io/tenant": "acme"}, {"api": ({"app": "api"}, [(8080, "TCP")])}),
+    "globex": ({"openova.io/tenant": "globex"}, {"shop": ({"app": "shop"}, [(8080, "TCP")])}),
 }
 TENANTS = [
     {"name": "acme", "owners": {"admin": ["acme-admins"]}, "namespaces": ["acme-dev", "acme-prod"]},
     {"name": "globex", "owners": {"admin": ["globex-admins"]}, "namespaces": ["globex"]},
 ]
 # The rows the matrix shows: the tenants' pods and the ingress gateway.
-SOURCES = ["acme-dev/web", "acme-prod/api", "globex/shop", "%s/gateway" % facts.INGRESS_NAMESPACE]
+SOURCES = ["acme-dev/web", "acme-prod/api", "globex/shop", "istio-ingress/gateway"]
 
 
 def tenant_policies():
@@ -126,7 +129,7 @@ def model():
     namespaces, pods, ports = {}, [], set()
     ip = 10
     for ns, (labels, members) in sorted(MODEL.items()):
-        namespaces[ns] = dict(labels, **{facts.NS_NAME_LABEL: ns})
+        namespaces[ns] = dict(labels, **{"kubernetes.io/metadata.name": ns})
         for name, (pod_labels, pod_ports) in sorted(members.items()):
             ip += 1
             address = API_SERVER_IP if (ns, name) == API_SERVER else "10.244.0.%d" % ip

@@ -25,7 +25,7 @@ from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
 from ansible_collections.openova.platform.plugins.module_utils.client import Client
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import render_policies
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import Params, policy_name
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import POD_KINDS, Params, policy_name
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
@@ -60,38 +60,56 @@ def live_kyverno(client):
                               KYVERNO_WEBHOOK) is not None
 
 
-_SUMMARY = re.compile(r"pass: (\d+), fail: (\d+), warn: (\d+), error: (\d+), skip: (\d+)")
+def _rule_name(rule_id, kind):
+    """The rule as Kyverno reports it: autogen rules for pod controllers."""
+    if kind in ("Pod",) or kind not in POD_KINDS:
+        return rule_id
+    return ("autogen-cronjob-%s" if kind == "CronJob" else "autogen-%s") % rule_id
+
+
+_ROW = re.compile(r"^│\s*\d+\s*│\s*(\S+)\s*│\s*(\S+)\s*│\s*(\S+)\s*│\s*(\w+)\s*│\s*(.*?)\s*│$")
 
 
 def kyverno_cli(obj, kubeconfig, rule_id, params=None):
-    """(verdict, output): 'fail' or 'pass' of the rendered policy ``openova-<rule_id>`` for
-    ``obj`` (in a namespace of the cluster), by the Kyverno CLI with --cluster, so that the
-    policy's API calls read the real namespaces."""
+    """(verdict, output): 'fail' or 'pass' of the rendered policy ``openova-<rule_id>`` for ``obj``,
+    by ``kyverno test`` on a suite written for it. The policy's API calls (the namespace and its
+    tenant label, every namespace for the tenant's own) are answered with what this cluster's API
+    server returns now: the CLI cannot reach a cluster for API calls while it reads the resource
+    from a file, so the live answers are recorded and given to it."""
     binary = toolchain.build(toolchain.BINARIES["kyverno"])
     policy = [p for p in render_policies(params or Params()) if p["metadata"]["name"] == policy_name(rule_id)]
     assert len(policy) == 1, rule_id
     namespace = obj["metadata"]["namespace"]
-    ns = Engine(Client({"kubeconfig": kubeconfig})).get("v1", "Namespace", namespace)
-    values = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Values",
-              "namespaceSelector": [{"name": namespace, "labels": ns["metadata"].get("labels") or {}}]}
+    admin = Engine(Client({"kubeconfig": kubeconfig}))
+    namespaces = admin.list("v1", "Namespace")
+    ns = [n for n in namespaces if n["metadata"]["name"] == namespace][0]
+    rule = _rule_name(rule_id, obj["kind"])
+    suite = {
+        "apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test", "metadata": {"name": "tenant-request"},
+        "policies": ["policy.yaml"], "resources": ["resource.yaml"],
+        "values": {"namespaceSelector": [{"name": namespace, "labels": ns["metadata"].get("labels") or {}}]},
+        "apiCallResponses": [
+            {"urlPath": "/api/v1/namespaces/%s" % namespace, "response": {"body": ns}},
+            {"urlPath": "/api/v1/namespaces",
+             "response": {"body": {"apiVersion": "v1", "kind": "NamespaceList", "items": namespaces}}},
+        ],
+        "results": [{"policy": policy_name(rule_id), "rule": rule, "kind": obj["kind"],
+                     "resources": [obj["metadata"]["name"]], "result": "pass"}],
+    }
     with tempfile.TemporaryDirectory(prefix="openova-kyverno-") as tmp:
-        paths = {}
-        for name, doc in (("policy", policy[0]), ("resource", obj), ("values", values)):
-            paths[name] = Path(tmp) / ("%s.yaml" % name)
-            paths[name].write_text(yaml.safe_dump(json.loads(json.dumps(doc)), sort_keys=False))
-        proc = subprocess.run([str(binary), "apply", str(paths["policy"]), "--resource", str(paths["resource"]),
-                               "--values-file", str(paths["values"]), "--cluster", "--kubeconfig", kubeconfig,
-                               "--remove-color", "--detailed-results"],
+        for name, doc in (("policy", policy[0]), ("resource", obj), ("kyverno-test", suite)):
+            (Path(tmp) / ("%s.yaml" % name)).write_text(yaml.safe_dump(json.loads(json.dumps(doc)), sort_keys=False))
+        proc = subprocess.run([str(binary), "test", tmp, "--remove-color", "--detailed-results"],
                               capture_output=True, text=True, timeout=300, check=False)
     out = proc.stdout + proc.stderr
-    found = _SUMMARY.search(out)
-    assert found, "no summary from kyverno apply:\n" + out[-3000:]
-    passed, failed, _warn, errors, skipped = (int(x) for x in found.groups())
-    assert errors == 0, out[-3000:]
-    if failed:
-        return "fail", out
-    assert passed == 1 and skipped == 0, "the policy did not judge the object:\n" + out[-3000:]
-    return "pass", out
+    rows = [m.groups() for m in map(_ROW.match, out.splitlines()) if m]
+    mine = [r for r in rows if r[0] == policy_name(rule_id) and r[1] == rule]
+    assert len(mine) == 1, "kyverno test judged nothing for %s:\n%s" % (rule, out[-3000:])
+    status, reason = mine[0][3], mine[0][4]
+    if status == "Pass":
+        return "pass", out
+    assert "got fail" in reason, "kyverno test: %s %s\n%s" % (status, reason, out[-3000:])
+    return "fail", out
 
 
 def kyverno_verdict(admin_client, tenant_client, obj, kubeconfig, rule_id, params=None):

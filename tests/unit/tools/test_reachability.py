@@ -102,3 +102,17 @@ def test_tenants_do_not_reach_the_api_server(verdicts):
     """By design: tenant pods get no service account token and no egress to the API server."""
     for pod in TENANT_PODS:
         assert v(verdicts, pod, "default/kube-apiserver", 6443) == "denied"
+
+
+def test_the_facts_name_the_pods_the_charts_run():
+    """facts.TENANT_SERVICES (what tenant policies allow) selects the model's pods (what the charts
+    run), in the right namespace, on ports those pods serve."""
+    from ansible_collections.openova.platform.plugins.module_utils import facts
+
+    for name, service in facts.TENANT_SERVICES.items():
+        _labels, members = reachability.MODEL[service["namespace"]]
+        chosen = [pod for pod, (labels, _ports) in members.items()
+                  if all(labels.get(k) == v for k, v in service["pods"].items())]
+        assert len(chosen) == 1, (name, chosen)
+        served = {port for port, _proto in members[chosen[0]][1]}
+        assert set(service["ports"]) <= served, name
