@@ -164,7 +164,7 @@ class Profile:
 BASE_COMPONENTS = ("egress-proxy", "apiserver-sockets")
 # What real charts expect from a cluster: load-balancer addresses, volumes,
 # operator status.
-CHART_COMPONENTS = ("lb-controller", "volume-provisioner", "kwok-stages")
+CHART_COMPONENTS = ("lb-controller", "volume-provisioner", "kwok-stages", "job-standins")
 # The admission profile's own processes (Kyverno's admission and background
 # controllers, istiod), started after everything else. Add a Component to
 # COMPONENTS and its name here; a port it serves goes into EXTRA_PORTS and its
@@ -503,6 +503,10 @@ COMPONENTS: dict[str, Component] = {comp.name: comp for comp in (
               lambda c: _py("kwok_stages.py", "run", "--kubeconfig", _kc(c, "devcluster")),
               "simulated: operator status for the kinds in `devcluster.py simulated`, once their CRDs exist",
               script="kwok_stages.py"),
+    Component("job-standins",
+              lambda c: _py("job_standins.py", "run", "--kubeconfig", _kc(c, "devcluster")),
+              "stand-in: does what a chart's CRD Job would (the Redpanda operator's `crd`), with ../shared/crds",
+              script="job_standins.py"),
 )}
 CONTROL_PLANE = ("etcd", "egress-proxy", "kube-apiserver", "apiserver-sockets",
                  "kube-controller-manager", "kube-scheduler", "kwok")

@@ -172,7 +172,7 @@ def test_the_platform_profile_turns_webhook_admission_off_and_kwok_stages_into_o
     assert "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook" in apiserver
     kwok = devcluster.COMPONENTS["kwok"].argv(cluster)
     assert "--enable-crds=Stage" in kwok and not any(a.startswith("--config") for a in kwok)
-    assert devcluster.components_of(cluster)[-3:] == ["lb-controller", "volume-provisioner", "kwok-stages"]
+    assert devcluster.components_of(cluster)[-4:] == ["lb-controller", "volume-provisioner", "kwok-stages", "job-standins"]
 
 
 def test_pid_file_only_matches_the_process_that_was_started(cache):
