@@ -42,8 +42,10 @@ API_SERVER = ("default", "kube-apiserver")
 API_SERVER_IP = "192.168.0.10"  # host network: no namespace selector matches it
 
 # namespace -> (labels beyond kubernetes.io/metadata.name, {pod: (labels, [(port, protocol)])}). The pod
-# labels and ports are those the upstream charts give (not read from facts.py, so that the model is an
-# independent statement of what runs; tests/unit/tools/test_reachability.py checks facts.py against it).
+# labels and ports are those the upstream charts give (`helm template` of ../shared/charts with the roles'
+# release names; CloudNativePG and Redpanda pods as their operators label them), written here rather than
+# read from facts.py, so that the model is an independent statement of what runs;
+# tests/unit/tools/test_reachability.py checks facts.py against it.
 PLATFORM = "openova.io/platform"
 MODEL = {
     "kube-system": ({}, {
@@ -86,8 +88,9 @@ MODEL = {
                      [(9093, "TCP"), (9644, "TCP"), (8081, "TCP"), (8082, "TCP"), (33145, "TCP")]),
     }),
     "openova-llm-gateway": ({PLATFORM: "true"}, {
-        "litellm": ({"app.kubernetes.io/name": "litellm-helm", "app.kubernetes.io/instance": "litellm"},
-                    [(4000, "TCP")]),
+        "litellm": ({"app.kubernetes.io/name": "litellm", "app.kubernetes.io/instance": "litellm"}, [(4000, "TCP")]),
+        "litellm-postgresql": ({"app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "litellm",
+                                "app.kubernetes.io/component": "primary"}, [(5432, "TCP")]),
     }),
     "harbor": ({PLATFORM: "true"}, {
         "harbor": ({"app": "harbor", "component": "nginx"}, [(8080, "TCP")]),

@@ -259,8 +259,7 @@ TENANT_SERVICES = {
     "postgres": {"namespace": DATA_NAMESPACE, "pods": {"cnpg.io/cluster": POSTGRES_CLUSTER}, "ports": [POSTGRES_PORT]},
     "redis": {"namespace": DATA_NAMESPACE, "pods": {"app.kubernetes.io/name": "valkey"}, "ports": [6379]},
     "redpanda": {"namespace": REDPANDA_NAMESPACE, "pods": {"app.kubernetes.io/name": "redpanda"}, "ports": [9093]},
-    "llm_gateway": {"namespace": LLM_GATEWAY_NAMESPACE, "pods": {"app.kubernetes.io/name": "litellm-helm"},
-                    "ports": [4000]},
+    "llm_gateway": {"namespace": LLM_GATEWAY_NAMESPACE, "pods": {"app.kubernetes.io/name": "litellm"}, "ports": [4000]},
 }
 
 # ---------------------------------------------------------------- tiers and priorities

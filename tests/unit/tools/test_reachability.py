@@ -89,6 +89,7 @@ def test_platform_data_services_only_on_their_ports(verdicts):
         "openova-redpanda/redpanda": {9093: "allowed", 9644: "denied", 8081: "denied", 8082: "denied",
                                       33145: "denied"},
         "openova-llm-gateway/litellm": {4000: "allowed"},
+        "openova-llm-gateway/litellm-postgresql": {5432: "denied"},  # the gateway's own database
         "harbor/harbor": {8080: "denied"},
         "kyverno/kyverno": {9443: "denied"},
     }

@@ -42,7 +42,7 @@ def test_platform_services_only_by_pods_and_ports(tenant, platform, passwords):
     found = rules(by_name(render_network_policies(tenant(), platform))["openova-allow-platform"])
     assert found == {
         (("istio-system",), (("app", "istiod"),)): [("TCP", 15012)],
-        (("openova-llm-gateway",), (("app.kubernetes.io/name", "litellm-helm"),)): [("TCP", 4000)],
+        (("openova-llm-gateway",), (("app.kubernetes.io/name", "litellm"),)): [("TCP", 4000)],
         (("openova-observability",), (("app.kubernetes.io/name", "opentelemetry-collector"),)): [
             ("TCP", 4317), ("TCP", 4318)],
         (("openova-data",), (("cnpg.io/cluster", "platform-pg"),)): [("TCP", 5432)],
@@ -60,7 +60,7 @@ def test_platform_egress_follows_configured_names(tenant, platform, passwords):
         ["istio-system", "llm", "otel", "alloy", "openova-data", "openova-redpanda"])
     found = rules(by_name(render_network_policies(tenant(), platform))["openova-allow-platform"])
     assert (("alloy", "otel"), (("app.kubernetes.io/name", "opentelemetry-collector"),)) in found
-    assert (("llm",), (("app.kubernetes.io/name", "litellm-helm"),)) in found
+    assert (("llm",), (("app.kubernetes.io/name", "litellm"),)) in found
     assert (("openova-data",), (("cnpg.io/cluster", "pg2"),)) in found
 
 
