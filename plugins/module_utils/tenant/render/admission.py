@@ -27,6 +27,11 @@ OPERATOR_ROLE = "openova-tenant-operator"
 _WRITTEN = ("[object, oldObject].exists(o, o != null && has(o.metadata.labels) && "
             "'{part_of}' in o.metadata.labels && o.metadata.labels['{part_of}'] == '{value}')").format(
     part_of=facts.PART_OF_LABEL, value=meta.PART_OF)
+# Kubernetes' own controllers (the namespace controller empties a deleted namespace, the garbage
+# collector removes dependents) act as kube-system service accounts, or as kube-controller-manager
+# itself when it runs without --use-service-account-credentials; no tenant can act as either.
+_CONTROLLERS = ("!(request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || "
+                "request.userInfo.username == 'system:kube-controller-manager')")
 _VERB = "request.operation == 'DELETE' ? 'delete' : (request.operation == 'CREATE' ? 'create' : 'update')"
 
 
@@ -40,7 +45,8 @@ def render_admission_policies(platform=None):
             "resourceRules": [{"apiGroups": ["*"], "apiVersions": ["*"], "resources": ["*"],
                                "operations": ["CREATE", "UPDATE", "DELETE"]}],
         },
-        "matchConditions": [{"name": "written-by-onboarding", "expression": _WRITTEN}],
+        "matchConditions": [{"name": "written-by-onboarding", "expression": _WRITTEN},
+                            {"name": "not-a-kubernetes-controller", "expression": _CONTROLLERS}],
         "validations": [{
             "expression": "authorizer.group('%s').resource('%s').check(%s).allowed()" % (
                 GUARD_GROUP, GUARD_RESOURCE, _VERB),
