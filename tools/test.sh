@@ -41,8 +41,9 @@ stage_build() {
 }
 
 stage_unit() {
-  # The guard-rail corpus test compares verdicts with the Kyverno CLI.
-  python tools/toolchain.py kyverno helm >/dev/null || return 1  # helm: tests/unit/roles/test_otel_chart.py
+  # The guard-rail corpus test compares verdicts with the Kyverno CLI; the reachability
+  # matrix is computed by cyclonus; tests/unit/roles/test_otel_chart.py renders with helm.
+  python tools/toolchain.py kyverno cyclonus helm >/dev/null || return 1
   # The role tests run in their own process: their Templar must load the collection (openova.platform.*
   # filters) before any plugin test imports it as a plain package.
   run_pytest -q -p no:cacheprovider tests/unit/roles || return 1
@@ -55,8 +56,9 @@ stage_cluster() {
 
 stage_integration() {
   [[ -f "$K8S_AUTH_KUBECONFIG" ]] || stage_cluster || return 1
-  # site.yml and the Kyverno CLI tests use helm and kyverno; test_otel_collector.py runs the collector
-  python tools/toolchain.py helm kyverno otelcol-openova >/dev/null || return 1
+  # site.yml, the Kyverno CLI and isolation tests use helm, kyverno and cyclonus; test_otel_collector.py
+  # runs the collector
+  python tools/toolchain.py helm kyverno cyclonus otelcol-openova >/dev/null || return 1
   run_pytest -q -p no:cacheprovider tests/integration
 }
 

@@ -33,6 +33,7 @@ KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crd
 # stable module line released with it).
 COLLECTOR_VERSION = "v0.139.0"
 COLLECTOR_PROVIDERS_VERSION = "v1.45.0"
+CYCLONUS_VERSION = "v0.5.6"  # an independent NetworkPolicy engine for the reachability matrix
 
 
 def cache_dir() -> Path:
@@ -173,6 +174,8 @@ BINARIES = {
         GoBinary("ocb", "go.opentelemetry.io/collector/cmd/builder", COLLECTOR_VERSION,
                  "go.opentelemetry.io/collector/cmd/builder"),
         CollectorBinary("otelcol-openova", COLLECTOR_VERSION, COLLECTOR_COMPONENTS),
+        GoBinary("cyclonus", "github.com/mattfenwick/cyclonus", CYCLONUS_VERSION,
+                 "github.com/mattfenwick/cyclonus/cmd/cyclonus"),
     )
 }
 

@@ -62,7 +62,10 @@ def run_module(argument_spec, entry, needs_client=True, precheck=None, **module_
     ``precheck(raw_params)`` runs when Ansible's own argument validation fails;
     a SpecError it raises replaces Ansible's message with one that names every
     bad field."""
-    module = _Module(precheck=precheck, argument_spec=argument_spec, supports_check_mode=True, **module_kwargs)
+    # A copy: Ansible fills suboption defaults into a dict default in place, which would change
+    # the module's ARGUMENT_SPEC (and its documentation check) for the rest of the process.
+    module = _Module(precheck=precheck, argument_spec=copy.deepcopy(argument_spec), supports_check_mode=True,
+                     **module_kwargs)
     if needs_client and not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
     try:

@@ -50,6 +50,48 @@ def ingress_hosts(domain_name=None):
     return ["*.%s" % domain(domain_name)]
 
 
+# ---------------------------------------------------------------- ingress host space
+# Host names the platform serves itself, one label under the domain (grafana.<domain>, harbor.<domain>,
+# and everything below them, such as <tenant>.grafana.<domain>). No tenant may claim them or be named after them.
+PLATFORM_HOST_LABELS = ("api", "auth", "grafana", "harbor", "litellm", "llm", "login", "sso", "status", "www")
+
+
+def platform_hosts(domain_name=None):
+    """The platform's own host names: ``grafana.<domain>``, ``harbor.<domain>``, ...
+
+    >>> platform_hosts()[:2]
+    ['api.openova.io', 'auth.openova.io']
+    """
+    return ["%s.%s" % (label, domain(domain_name)) for label in PLATFORM_HOST_LABELS]
+
+
+def tenant_hosts(tenant, domain_name=None):
+    """The host space of a tenant on the shared ingress Gateway: ``<tenant>.<domain>``
+    and every name below it (``*.<tenant>.<domain>``). Tenant names never equal a
+    platform host label, so the two spaces never overlap.
+
+    >>> tenant_hosts("acme")
+    ['acme.openova.io', '*.acme.openova.io']
+    """
+    root = "%s.%s" % (tenant, domain(domain_name))
+    return [root, "*." + root]
+
+
+def in_tenant_hosts(host, tenant, domain_name=None):
+    """True when ``host`` (a name or an Istio wildcard such as ``*.acme.openova.io``) lies
+    in the tenant's host space."""
+    root = "%s.%s" % (tenant, domain(domain_name))
+    if not isinstance(host, str) or not host.endswith(root):
+        return False
+    if host == root:
+        return True
+    prefix = host[:-len(root)]
+    if not prefix.endswith("."):
+        return False
+    prefix = prefix[:-1]
+    return prefix == "*" or (prefix != "" and "*" not in prefix)
+
+
 # ---------------------------------------------------------------- ownership
 FIELD_MANAGER = "openova-platform"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -146,8 +188,15 @@ EXEMPT_NAMESPACES = SYSTEM_NAMESPACES + PLATFORM_NAMESPACES
 # ---------------------------------------------------------------- reserved tenant names
 # A tenant (or one of its namespaces) may never take a name the platform uses or exempts.
 RESERVED_PREFIXES = ("kube-", "openova-", "istio-")
-RESERVED_NAMES = tuple(sorted(set(EXEMPT_NAMESPACES) | {
-    "default", "openova", "istio", "cilium", "monitoring", "platform"}))
+# Besides the exempt namespaces: the component names (and namespace names older releases exempted from the
+# guard rails by name), the platform's own host labels (a tenant's host space is <tenant>.<domain>), and
+# names that read as the platform's.
+RESERVED_NAMES = tuple(sorted(set(EXEMPT_NAMESPACES) | set(PLATFORM_HOST_LABELS) | {
+    "default", "openova", "istio", "cilium", "monitoring", "platform", "system", "mesh",
+    "redpanda", "observability", "postgresql", "postgres", "redis", "valkey", "loki", "mimir", "tempo",
+    "otel", "opentelemetry", "llm-gateway", "cert-manager", "kyverno", "cnpg"}))
+# Owner groups no tenant may name: Kubernetes' own (system:authenticated, system:serviceaccounts, ...).
+RESERVED_GROUP_PREFIXES = ("system:",)
 
 
 def is_reserved(name, extra=()):
@@ -202,8 +251,27 @@ OTEL_COLLECTOR = service_host("otel-opentelemetry-collector", OBSERVABILITY_NAME
 OTEL_PORTS = (4317, 4318)
 # The ConfigMap (in the observability namespace) with the collector's per-tenant routing.
 OTEL_ROUTING_CONFIGMAP = "otel-routing"
+# Where each Grafana instance a tenant gets is selected: its GrafanaFolder, GrafanaDatasources and
+# GrafanaDashboards carry instanceSelector {GRAFANA_TENANT_LABEL: tenant-<name>} and match no other instance.
+GRAFANA_TENANT_LABEL = "openova.io/grafana-instance"
 LLM_GATEWAY_URL = "http://" + service_host("litellm-litellm-helm", LLM_GATEWAY_NAMESPACE, 4000)
 HARBOR_SERVICE_URL = "http://" + service_host("harbor", HARBOR_NAMESPACE)
+
+# ---------------------------------------------------------------- what tenant pods may reach
+DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+# Each platform service a tenant pod may connect to: its namespace, the labels of its pods (from the
+# upstream charts) and the ports it serves tenants on. Tenant NetworkPolicies allow exactly these and
+# nothing else in platform namespaces; the platform's own ingress policies admit tenants to the same.
+TENANT_SERVICES = {
+    "dns": {"namespace": DNS_NAMESPACE, "pods": DNS_POD_LABELS, "ports": [53], "protocols": ["UDP", "TCP"]},
+    "istiod": {"namespace": ISTIO_NAMESPACE, "pods": {"app": "istiod"}, "ports": [ISTIOD_XDS_PORT]},
+    "otel_collector": {"namespace": OBSERVABILITY_NAMESPACE,
+                       "pods": {"app.kubernetes.io/name": "opentelemetry-collector"}, "ports": list(OTEL_PORTS)},
+    "postgres": {"namespace": DATA_NAMESPACE, "pods": {"cnpg.io/cluster": POSTGRES_CLUSTER}, "ports": [POSTGRES_PORT]},
+    "redis": {"namespace": DATA_NAMESPACE, "pods": {"app.kubernetes.io/name": "valkey"}, "ports": [6379]},
+    "redpanda": {"namespace": REDPANDA_NAMESPACE, "pods": {"app.kubernetes.io/name": "redpanda"}, "ports": [9093]},
+    "llm_gateway": {"namespace": LLM_GATEWAY_NAMESPACE, "pods": {"app.kubernetes.io/name": "litellm"}, "ports": [4000]},
+}
 
 # ---------------------------------------------------------------- tiers and priorities
 # Quota per namespace, per tier. Keys are the tenant spec's quota keys.
@@ -257,6 +325,10 @@ def as_dict(domain_name=None):
         "reserved_prefixes": list(RESERVED_PREFIXES),
         "open_ports": OPEN_PORTS,
         "tenant_ports": TENANT_PORTS,
+        "reserved_group_prefixes": list(RESERVED_GROUP_PREFIXES),
+        "platform_hosts": platform_hosts(domain_name),
+        "tenant_services": TENANT_SERVICES,
+        "grafana_tenant_label": GRAFANA_TENANT_LABEL,
         "ingress_gateway": INGRESS_GATEWAY,
         "ingress_gateway_selector": INGRESS_GATEWAY_SELECTOR,
         "ingress_tls_secret": INGRESS_TLS_SECRET,

@@ -17,7 +17,10 @@ description:
   - "One ClusterPolicy per rule, named C(openova-<rule>): C(require-requests-limits), C(require-probes),
     C(require-topology-spread), C(require-security-context), C(restrict-image-registries), C(disallow-host-access),
     C(require-sidecar-injection), C(pod-security-restricted) (Pod Security Admission C(restricted) on the defaulted
-    pod, for what the other rules do not cover), C(require-pdb); plus C(openova-pod-security-defaults), a mutate policy that adds
+    pod, for what the other rules do not cover), C(restrict-priority-class), C(require-pdb),
+    C(restrict-virtual-service) (tenant VirtualServices bind only the platform ingress Gateway or the mesh, claim only
+    hosts in C(<tenant>.<domain>) or C(*.<tenant>.<domain>) and route only to the tenant's services) and
+    C(restrict-service) (no C(externalIPs), no C(ExternalName)); plus C(openova-pod-security-defaults), a mutate policy that adds
     pod C(seccompProfile) RuntimeDefault and, per container, C(allowPrivilegeEscalation=false) and
     C(capabilities.drop=[ALL]) where unset, so that pods also meet Pod Security Admission C(restricted)."
   - The pod rules match Pods in namespaces that carry O(tenant_label), except O(platform_namespaces); Kyverno's
@@ -91,6 +94,17 @@ options:
     description:
       - Image patterns (C(*) wildcard) allowed besides the tenant's project. Defaults to the upstream Istio proxy images
         (C(docker.io/istio/proxyv2:*), C(gcr.io/istio-release/proxyv2:*)); set it to the proxy image you mirror.
+    type: list
+    elements: str
+  domain:
+    description:
+      - The platform domain. A tenant VirtualService may claim only hosts in C(<tenant>.<domain>) and
+        C(*.<tenant>.<domain>).
+    type: str
+    default: openova.io
+  priority_classes:
+    description:
+      - PriorityClasses tenant pods may name (besides none). Defaults to V(openova-tenant).
     type: list
     elements: str
   return_objects:

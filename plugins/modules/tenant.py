@@ -70,8 +70,11 @@ options:
       name:
         description:
           - 'Tenant name: a DNS-1123 label of at most 40 characters, not a name the platform uses or exempts from
-            the guard rails (V(cert-manager), V(cilium), V(cnpg-system), V(default), V(harbor), V(istio), V(kyverno),
-            V(monitoring), V(openova), V(platform), C(kube-*), C(istio-*), C(openova-*)).'
+            the guard rails (V(api), V(auth), V(cert-manager), V(cilium), V(cnpg), V(cnpg-system), V(default), V(grafana),
+            V(harbor), V(istio), V(kyverno), V(litellm), V(llm), V(llm-gateway), V(login), V(loki), V(mesh), V(mimir),
+            V(monitoring), V(observability), V(openova), V(opentelemetry), V(otel), V(platform), V(postgres), V(postgresql),
+            V(redis), V(redpanda), V(sso), V(status), V(system), V(tempo), V(valkey), V(www), C(kube-*), C(istio-*),
+            C(openova-*)).'
         type: str
         required: true
       display_name:
@@ -409,10 +412,18 @@ options:
         default: openova-observability
       grafana_instance_labels:
         description:
-          - Labels that select the Grafana instance.
+          - 'Labels of the platform''s own Grafana instance. Tenant objects never select it: each tenant gets a
+            Grafana instance of its own.'
         type: dict
         default:
           dashboards: grafana
+      grafana_config:
+        description:
+          - C(grafana.ini) settings (section to settings) added to every tenant's Grafana instance, for example
+            the C(auth.generic_oauth) client of the platform's identity provider (C(enabled), C(client_id), C(auth_url),
+            C(token_url), C(api_url)). The tenant's groups, their roles and C(allowed_groups) are set per tenant.
+        type: dict
+        default: {}
       loki_url:
         description:
           - Loki query URL.

@@ -20,7 +20,11 @@ description:
     C(require-security-context), C(restrict-image-registries), C(disallow-host-access),
     C(require-sidecar-injection), and C(pod-security-restricted), which predicts Pod Security Admission
     C(restricted) on the defaulted pod (seccomp profile, capabilities, C(runAsUser=0), host ports, volume types,
-    C(procMount), sysctls)."
+    C(procMount), sysctls), and C(restrict-priority-class) (only the tenant PriorityClass)."
+  - "It also judges the tenant's VirtualServices (C(restrict-virtual-service): only the platform ingress Gateway or
+    the mesh, hosts in the tenant's host space C(<tenant>.<domain>) and C(*.<tenant>.<domain>) or services of its
+    namespaces, destinations only services of its namespaces) and Services (C(restrict-service): no
+    C(spec.externalIPs), no C(ExternalName))."
   - Other kinds with a pod template (C(spec.template.spec.containers), for example an Argo Rollout) are judged like
     the Pods they create, without C(require-pdb); the cluster checks those Pods at admission.
   - Before judging, it applies the defaults the platform's mutate policy adds at admission (pod
@@ -107,6 +111,22 @@ options:
     description:
       - Image patterns (C(*) wildcard) allowed besides the tenant's project. Defaults to the Istio proxy images that the
         mesh injects.
+    type: list
+    elements: str
+  domain:
+    description:
+      - The platform domain; the tenant's ingress host space is C(<tenant>.<domain>) and C(*.<tenant>.<domain>).
+    type: str
+    default: openova.io
+  priority_classes:
+    description:
+      - PriorityClasses tenant pods may name. Defaults to V(openova-tenant).
+    type: list
+    elements: str
+  tenant_namespaces:
+    description:
+      - The tenant's namespaces, where its VirtualServices may route. Defaults to the tenant name and every
+        namespace of the checked objects outside O(platform_namespaces).
     type: list
     elements: str
   report_only:
@@ -258,6 +278,7 @@ ARGUMENT_SPEC = spec(RULE_ARGS,
                      src=dict(type="list", elements="path"),
                      definitions=dict(type="list", elements="raw"),
                      tenant=dict(type="str", required=True),
+                     tenant_namespaces=dict(type="list", elements="str"),
                      report_only=dict(type="bool", default=False),
                      max_bytes=dict(type="int", default=16777216),
                      max_depth=dict(type="int", default=100),

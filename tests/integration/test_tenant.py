@@ -74,7 +74,8 @@ def test_onboarding_creates_every_object(pair, engine):
     kinds = {entry.split(" ")[0] for entry in first["tenants"][a]["created"]}
     assert kinds == {"Namespace", "ServiceAccount", "ResourceQuota", "LimitRange", "NetworkPolicy", "RoleBinding",
                      "PeerAuthentication", "AuthorizationPolicy", "Sidecar", "Secret", "Topic", "User",
-                     "Database", "DatabaseRole", "GrafanaFolder", "GrafanaDatasource", "GrafanaDashboard"}
+                     "Database", "DatabaseRole", "Grafana", "VirtualService", "GrafanaFolder", "GrafanaDatasource",
+                     "GrafanaDashboard"}
     ns = engine.get("v1", "Namespace", a + "-dev")
     labels, annotations = ns["metadata"]["labels"], ns["metadata"]["annotations"]
     assert labels["openova.io/tenant"] == a
@@ -94,9 +95,10 @@ def test_onboarding_creates_every_object(pair, engine):
     assert {acl["resource"]["patternType"] for acl in user["spec"]["authorization"]["acls"]} == {"prefixed"}
     assert engine.get("cluster.redpanda.com/v1alpha2", "Topic", a + ".orders", "openova-redpanda")
     assert engine.get("postgresql.cnpg.io/v1", "Database", "tenant-" + a, "openova-data")["spec"]["owner"] == \
-        a.replace("-", "_")
-    ds = engine.get("grafana.integreatly.org/v1beta1", "GrafanaDatasource", "tenant-%s-loki" % a,
+        "tenant_" + a.replace("-", "_")
+    ds = engine.get("grafana.integreatly.org/v1beta1", "GrafanaDatasource", "tenant-%s-datasource-loki" % a,
                     "openova-observability")
+    assert ds["spec"]["instanceSelector"] == {"matchLabels": {"openova.io/grafana-instance": "tenant-" + a}}
     assert ds["spec"]["datasource"]["jsonData"]["httpHeaderName1"] == "X-Scope-OrgID"
     assert ds["spec"]["datasource"]["secureJsonData"]["httpHeaderValue1"] == a
 

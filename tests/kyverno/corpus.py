@@ -8,6 +8,12 @@ NAMESPACE = "acme-dev"
 TENANT = "acme"
 EXPECT = "guardrails.openova.io/expect"  # compliant | exempt | <rule id>
 REG = "harbor.openova.io/acme"
+# The namespaces the Kyverno CLI suite's API responses describe: two of the tenant's, another tenant's, a platform one.
+CLUSTER_NAMESPACES = {
+    "acme-dev": {"openova.io/tenant": TENANT}, "acme-prod": {"openova.io/tenant": TENANT},
+    "globex": {"openova.io/tenant": "globex"}, "openova-observability": {"openova.io/platform": "true"},
+}
+TENANT_NAMESPACES = sorted(n for n, labels in CLUSTER_NAMESPACES.items() if labels.get("openova.io/tenant") == TENANT)
 
 
 def container(name, image=None, **extra):
@@ -267,4 +273,95 @@ def fixtures():
     add("pod-cap-net-bind-ok", workload("Pod", "pod-cap-net-bind-ok", _mod(
         pod_spec([C("app")], volumes=[{"name": "cache", "emptyDir": {}}, {"name": "cfg", "configMap": {"name": "x"}}]),
         lambda s: s["containers"][0]["securityContext"].update(capabilities={"add": ["NET_BIND_SERVICE"]}))))
+
+    # ------------------------------------------------------------ restrict-priority-class
+    r = "restrict-priority-class"
+    add("pod-priority-tenant", workload("Pod", "pod-priority-tenant", pod_spec(
+        [C("app")], priorityClassName="openova-tenant")))
+    add("deploy-priority-system-node-critical", *with_pdb(workload(
+        "Deployment", "deploy-priority-system-node-critical", pod_spec([C("app")], priorityClassName="system-node-critical"),
+        expect=r)))
+    add("pod-priority-platform-critical", workload("Pod", "pod-priority-platform-critical", pod_spec(
+        [C("app")], priorityClassName="openova-platform-critical"), expect=r))
+    add("cronjob-priority-cluster-critical", workload("CronJob", "cronjob-priority-cluster-critical", pod_spec(
+        [C("report")], priorityClassName="system-cluster-critical"), expect=r))
+
+    # ------------------------------------------------------------ restrict-virtual-service
+    r = "restrict-virtual-service"
+    add("vs-ingress-own-host", virtual_service("vs-ingress-own-host", ["shop.acme.openova.io", "acme.openova.io"],
+                                               [INGRESS_GATEWAY], "shop"))
+    add("vs-ingress-wildcard-own", virtual_service("vs-ingress-wildcard-own", ["*.acme.openova.io"],
+                                                   [INGRESS_GATEWAY, "mesh"], "shop.acme-dev.svc.cluster.local"))
+    add("vs-mesh-own-service", virtual_service("vs-mesh-own-service", ["shop.acme-dev.svc.cluster.local"], None,
+                                               "shop.acme-dev.svc.cluster.local"))
+    add("vs-mesh-sibling-namespace", virtual_service("vs-mesh-sibling-namespace", ["shop"], ["mesh"],
+                                                     "api.acme-prod.svc.cluster.local"))
+    add("vs-foreign-gateway", virtual_service("vs-foreign-gateway", ["shop.acme.openova.io"],
+                                              ["istio-system/tenant-gw"], "shop", expect=r))
+    add("vs-gateway-short-name", virtual_service("vs-gateway-short-name", ["shop.acme.openova.io"],
+                                                 ["openova-ingress"], "shop", expect=r))
+    add("vs-platform-host", virtual_service("vs-platform-host", ["grafana.openova.io"], [INGRESS_GATEWAY], "shop",
+                                            expect=r))
+    add("vs-harbor-host", virtual_service("vs-harbor-host", ["harbor.openova.io"], [INGRESS_GATEWAY], "shop",
+                                          expect=r))
+    add("vs-other-tenant-host", virtual_service("vs-other-tenant-host", ["shop.globex.openova.io"],
+                                                [INGRESS_GATEWAY], "shop", expect=r))
+    add("vs-domain-wildcard", virtual_service("vs-domain-wildcard", ["*.openova.io"], [INGRESS_GATEWAY], "shop",
+                                              expect=r))
+    add("vs-star-host", virtual_service("vs-star-host", ["*"], ["mesh"], "shop", expect=r))
+    add("vs-gateway-wildcard", virtual_service("vs-gateway-wildcard", ["shop.acme.openova.io"], ["*"], "shop",
+                                               expect=r))
+    add("vs-service-wildcard", virtual_service("vs-service-wildcard", ["*.acme-dev.svc.cluster.local"], ["mesh"],
+                                               "shop", expect=r))
+    add("vs-lookalike-host", virtual_service("vs-lookalike-host", ["evilacme.openova.io"], [INGRESS_GATEWAY], "shop",
+                                             expect=r))
+    add("vs-other-tenant-service-host", virtual_service("vs-other-tenant-service-host",
+                                                        ["db.globex.svc.cluster.local"], ["mesh"], "shop", expect=r))
+    add("vs-route-other-tenant", virtual_service("vs-route-other-tenant", ["shop.acme.openova.io"],
+                                                 [INGRESS_GATEWAY], "db.globex.svc.cluster.local", expect=r))
+    add("vs-route-platform", virtual_service("vs-route-platform", ["shop.acme.openova.io"], [INGRESS_GATEWAY],
+                                             "grafana-service.openova-observability.svc.cluster.local", expect=r))
+    add("vs-tcp-other-tenant", _mod(virtual_service("vs-tcp-other-tenant", ["shop"], ["mesh"], "shop", expect=r),
+                                    lambda o: o["spec"].update(tcp=[{"route": [{"destination": {
+                                        "host": "db.globex", "port": {"number": 5432}}}]}])))
+    add("vs-mirror-other-tenant", _mod(virtual_service("vs-mirror-other-tenant", ["shop"], ["mesh"], "shop", expect=r),
+                                       lambda o: o["spec"]["http"][0].update(mirror={"host": "spy.globex.svc"})))
+    add("vs-delegate-other-tenant", virtual_service("vs-delegate-other-tenant", ["shop.acme.openova.io"],
+                                                    [INGRESS_GATEWAY], None, delegate={"name": "root", "namespace": "globex"},
+                                                    expect=r))
+
+    # ------------------------------------------------------------ restrict-service
+    r = "restrict-service"
+    add("svc-cluster-ip", service("svc-cluster-ip"))
+    add("svc-headless", service("svc-headless", clusterIP="None"))
+    add("svc-external-ips", service("svc-external-ips", externalIPs=["203.0.113.10"], expect=r))
+    add("svc-external-name", service("svc-external-name", type="ExternalName", externalName="grafana.openova.io",
+                                     ports=None, selector=None, expect=r))
     return f
+
+
+INGRESS_GATEWAY = "istio-ingress/openova-ingress"
+
+
+def virtual_service(name, hosts, gateways, destination, expect="compliant", delegate=None):
+    """A tenant VirtualService in acme-dev with one HTTP route (or a delegate)."""
+    http = {"name": "main"}
+    if delegate:
+        http["delegate"] = delegate
+    else:
+        http["route"] = [{"destination": {"host": destination, "port": {"number": 8080}}}]
+    spec = {"hosts": hosts, "http": [http]}
+    if gateways is not None:
+        spec["gateways"] = gateways
+    return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+            "metadata": {"name": name, "namespace": NAMESPACE, "annotations": {EXPECT: expect}}, "spec": spec}
+
+
+def service(name, expect="compliant", ports=(8080,), selector=True, **spec):
+    body = dict(spec)
+    if ports:
+        body["ports"] = [{"name": "http", "port": p, "targetPort": p} for p in ports]
+    if selector:
+        body["selector"] = {"app": name}
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": NAMESPACE, "annotations": {EXPECT: expect}}, "spec": body}

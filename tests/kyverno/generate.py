@@ -29,7 +29,7 @@ from ansible_collections.openova.platform.plugins.module_utils.guardrails.polici
     LABELS, MUTATE_POLICY, render_policies,
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (  # noqa: E402
-    PDB_RULE_ID, POD_KINDS, POD_RULES, Params, needs_pdb, policy_name,
+    OBJECT_KINDS, OBJECT_RULES, PDB_RULE_ID, POD_KINDS, POD_RULES, Params, needs_pdb, policy_name,
 )
 
 SUITES = {"validate-pdb": "validate", "generate-pdb": "generate"}
@@ -54,7 +54,7 @@ def dump(docs):
 
 
 def rule_name(rule_id, kind):
-    if kind == "Pod":
+    if kind == "Pod" or kind in OBJECT_KINDS:  # object rules have no autogen
         return rule_id
     return ("autogen-cronjob-%s" if kind == "CronJob" else "autogen-%s") % rule_id
 
@@ -71,6 +71,11 @@ def expected(fixtures, pdb_mode):
         if expect == "exempt":
             continue  # not matched at all: Kyverno reports nothing for it
         kind = obj["kind"]
+        if kind in OBJECT_KINDS:
+            for rule in OBJECT_RULES:
+                if kind in rule.kinds:
+                    out.append((policy_name(rule.id), rule.id, kind, "fail" if expect == rule.id else "pass", name))
+            continue
         for rule in POD_RULES:
             out.append((policy_name(rule.id), rule_name(rule.id, kind), kind,
                         "fail" if expect == rule.id else "pass", name))
@@ -111,8 +116,9 @@ def test_doc(fixtures, pdb_mode, policy_files):
                         "kind": obj["kind"], "result": "pass", "resources": [obj["metadata"]["name"]],
                         "patchedResources": "../patched/%s.yaml" % name})
     pdbs = [d for docs in fixtures.values() for d in docs[1:] if d["kind"] == "PodDisruptionBudget"]
-    namespace = {"apiVersion": "v1", "kind": "Namespace",
-                 "metadata": {"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}}
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+                  for name, labels in sorted(corpus.CLUSTER_NAMESPACES.items())]
+    namespace = next(n for n in namespaces if n["metadata"]["name"] == corpus.NAMESPACE)
     return {
         "apiVersion": "cli.kyverno.io/v1alpha1",
         "kind": "Test",
@@ -123,6 +129,8 @@ def test_doc(fixtures, pdb_mode, policy_files):
         "values": {"namespaceSelector": [{"name": corpus.NAMESPACE, "labels": {"openova.io/tenant": corpus.TENANT}}]},
         "apiCallResponses": [
             {"urlPath": "/api/v1/namespaces/%s" % corpus.NAMESPACE, "response": {"body": namespace}},
+            {"urlPath": "/api/v1/namespaces",
+             "response": {"body": {"apiVersion": "v1", "kind": "NamespaceList", "items": namespaces}}},
             {"urlPath": "/apis/policy/v1/namespaces/%s/poddisruptionbudgets" % corpus.NAMESPACE,
              "response": {"body": {"apiVersion": "policy/v1", "kind": "PodDisruptionBudgetList", "items": pdbs}}},
         ],

@@ -18,4 +18,6 @@ RULE_ARGS = dict(
     pdb_mode=dict(type="str", default="generate", choices=["generate", "validate"]),
     probe_exempt_containers=dict(type="list", elements="str"),
     extra_images=dict(type="list", elements="str"),
+    domain=dict(type="str", default=facts.DOMAIN),
+    priority_classes=dict(type="list", elements="str"),
 )

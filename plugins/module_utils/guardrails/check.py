@@ -14,7 +14,8 @@ import copy
 import os
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, needs_pdb, pdb_selects, rule_message,
+    OBJECT_KINDS, OBJECT_RULES, PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, needs_pdb, pdb_selects,
+    rule_message,
 )
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.manifest_yaml import (
@@ -217,6 +218,36 @@ def check_object(obj, params, pdbs=(), source=None, index=None):
     return findings, defaults
 
 
+def check_other_object(obj, params, namespaces, source=None, index=None):
+    """A VirtualService, Service, ... -> one finding per object rule for its kind."""
+    base = _describe(obj)
+    base.update(source=source, document=index)
+    findings = []
+    for rule in OBJECT_RULES:
+        if obj["kind"] not in rule.kinds:
+            continue
+        violations = rule.check(obj, params, params.tenant, namespaces)
+        if violations:
+            message = "%s (%s)" % (rule_message(rule, params), "; ".join(v[1] for v in violations))
+            findings.append(_finding(base, rule.id, FAIL, message, violations))
+        else:
+            findings.append(_finding(base, rule.id, PASS, "%s: ok" % rule.id))
+    return findings
+
+
+def tenant_namespaces(objects, params):
+    """The namespaces the object rules treat as the tenant's: Params.tenant_namespaces when
+    given, else the tenant name and every non-platform namespace among the checked objects."""
+    if params.tenant_namespaces is not None:
+        return set(params.tenant_namespaces)
+    out = {params.tenant} if params.tenant else set()
+    for _source, _index, obj in objects:
+        ns = _get(obj, "metadata", "namespace") if isinstance(obj, dict) else None
+        if isinstance(ns, str) and ns and ns not in params.platform_namespaces:
+            out.add(ns)
+    return out
+
+
 def _pdb_finding(obj, params, pdbs, base):
     if not needs_pdb(obj):
         return _finding(base, PDB_RULE_ID, SKIP, "%s: not required (spec.replicas <= 1)" % PDB_RULE_ID)
@@ -244,6 +275,7 @@ def check_objects(objects, params):
     findings, skipped, defaulted = [], [], []
     pdbs = [t[2] for t in objects if isinstance(t[2], dict) and t[2].get("kind") == "PodDisruptionBudget"]
     platform = set(params.platform_namespaces)
+    namespaces = tenant_namespaces(objects, params)
     for source, index, obj in objects:
         where = {"source": source, "document": index}
         if not isinstance(obj, dict):
@@ -257,7 +289,7 @@ def check_objects(objects, params):
         if kind == "PodDisruptionBudget":
             skipped.append(dict(where, reason="PodDisruptionBudget: used by require-pdb, not checked itself", **desc))
             continue
-        if kind not in POD_KINDS and not _has_pod_template(obj):
+        if kind not in POD_KINDS and kind not in OBJECT_KINDS and not _has_pod_template(obj):
             skipped.append(dict(where, reason="%s does not run pods; not checked" % kind, **desc))
             continue
         if desc["namespace"] in platform:
@@ -266,6 +298,9 @@ def check_objects(objects, params):
             continue
         if not isinstance(desc["name"], str):
             desc["name"] = None
+        if kind in OBJECT_KINDS:
+            findings += check_other_object(obj, params, namespaces, source, index)
+            continue
         found, defaults = check_object(obj, params, pdbs, source, index)
         findings += found
         if defaults:

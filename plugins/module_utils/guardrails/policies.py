@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    PDB_KINDS, PDB_RULE_ID, POD_RULES, Params, policy_name, rule_message,
+    OBJECT_RULES, PDB_KINDS, PDB_RULE_ID, POD_RULES, Params, policy_name, rule_message,
 )
 
 KYVERNO_API = "kyverno.io/v1"
@@ -77,6 +77,15 @@ def render_pod_rule_policy(rule, params):
     context = rule.context(params) if rule.context else None
     return _policy(_meta(policy_name(rule.id), rule.title, message),
                    [_rule(params, rule.id, ["Pod"], {"validate": validate}, context=context)])
+
+
+def render_object_rule_policy(rule, params):
+    """One ClusterPolicy with one rule for a non-pod kind (VirtualService, Service); no autogen."""
+    message = rule_message(rule, params)
+    validate = dict(failureAction=params.action, message=message, **rule.kyverno(params))
+    context = rule.context(params) if rule.context else None
+    return _policy(_meta(policy_name(rule.id), rule.title, message, subject=", ".join(rule.kinds)),
+                   [_rule(params, rule.id, list(rule.kinds), {"validate": validate}, context=context)])
 
 
 def render_mutate_policy(params):
@@ -169,11 +178,13 @@ def validate_params(params):
 def render_policies(params=None):
     """Params -> [ClusterPolicy..., (ClusterRole)]: the mutate policy first (the Kyverno CLI
     applies policies in order, as the webhooks do: mutate before validate), then one policy per
-    pod rule in table order, then require-pdb, then (generate mode) the PDB ClusterRole."""
+    pod rule in table order, then require-pdb, then one policy per object rule, then (generate
+    mode) the PDB ClusterRole."""
     params = params or Params()
     out = [render_mutate_policy(params)]
     out += [render_pod_rule_policy(rule, params) for rule in POD_RULES]
     out.append(render_pdb_policy(params))
+    out += [render_object_rule_policy(rule, params) for rule in OBJECT_RULES]
     if params.pdb_mode == "generate":
         out.append(render_pdb_role())
     return out

@@ -27,6 +27,10 @@ DEFAULT_PLATFORM_NAMESPACES = facts.EXEMPT_NAMESPACES
 DEFAULT_PROBE_EXEMPT = ("istio-proxy",)
 # Images the mesh injects at admission, allowed besides the tenant's project.
 DEFAULT_EXTRA_IMAGES = ("docker.io/istio/proxyv2:*", "gcr.io/istio-release/proxyv2:*")
+# PriorityClasses tenant pods may name (none is the cluster's default, priority 0).
+DEFAULT_PRIORITY_CLASSES = (facts.PRIORITY_TENANT,)
+# Gateways a tenant VirtualService may bind: the platform's ingress Gateway and the mesh (sidecars).
+TENANT_GATEWAYS = (facts.INGRESS_GATEWAY, "mesh")
 # Istio's own parsing of sidecar.istio.io/inject: any other non-empty value disables injection.
 ISTIO_INJECT_ON = ("y", "yes", "true", "on")
 ISTIO_INJECT_KEY = "sidecar.istio.io/inject"
@@ -51,8 +55,14 @@ class Params:
 
     def __init__(self, tenant=None, registry=DEFAULT_REGISTRY, tenant_label=TENANT_LABEL,
                  platform_namespaces=DEFAULT_PLATFORM_NAMESPACES, action="Enforce", pdb_mode="generate",
-                 zone_spread=False, probe_exempt=DEFAULT_PROBE_EXEMPT, extra_images=DEFAULT_EXTRA_IMAGES):
+                 zone_spread=False, probe_exempt=DEFAULT_PROBE_EXEMPT, extra_images=DEFAULT_EXTRA_IMAGES,
+                 domain=None, priority_classes=DEFAULT_PRIORITY_CLASSES, tenant_namespaces=None):
         self.tenant = tenant
+        self.domain = facts.domain(domain)
+        self.priority_classes = tuple(DEFAULT_PRIORITY_CLASSES if priority_classes is None else priority_classes)
+        # The tenant's namespaces, for the offline check (Kyverno reads them from the API server);
+        # None: the tenant name plus the namespaces of the checked objects.
+        self.tenant_namespaces = None if tenant_namespaces is None else tuple(tenant_namespaces)
         self.registry = (registry or DEFAULT_REGISTRY).rstrip("/")
         self.tenant_label = tenant_label or TENANT_LABEL
         # None means "the default"; an empty list means "none".
@@ -260,6 +270,93 @@ def check_pod_security(spec, meta, prefix, params, tenant):
     return out
 
 
+def check_priority_class(spec, meta, prefix, params, tenant):
+    name = _get(spec, "priorityClassName")
+    if not _truthy(name):
+        return []
+    if name not in params.priority_classes:
+        return [("%s.priorityClassName" % prefix, "priorityClassName %r is not one tenants may use (%s)"
+                 % (name, ", ".join(params.priority_classes) or "none"))]
+    return []
+
+
+# ---------------------------------------------------------------- object (non-pod) checks
+# Each takes (obj, params, tenant, namespaces) and returns (field path, message) violations.
+SERVICE_HOST_SUFFIXES = ("", ".svc", ".svc.cluster.local")
+
+
+def service_host_patterns(namespaces):
+    """Host patterns that name a service in one of ``namespaces`` (``svc.ns``, ``svc.ns.svc``,
+    ``svc.ns.svc.cluster.local``); a host without a dot names a service of the object's own namespace."""
+    return ["*.%s%s" % (ns, suffix) for ns in sorted(set(namespaces)) for suffix in SERVICE_HOST_SUFFIXES]
+
+
+def _wild(value):
+    """A value with a Kyverno wildcard character. Kyverno's AnyNotIn matches wildcards in the key
+    as well as in the value list, so such values are judged by exact comparison instead."""
+    return isinstance(value, str) and ("*" in value or "?" in value)
+
+
+def _dotted(host):
+    """Hosts the pattern lists judge: with a dot and no wildcard (a bare name is a service of the
+    object's own namespace). Mirrors ``[?@ && contains(@, '.') && !contains(@, '*') && !contains(@, '?')]``."""
+    return _truthy(host) and isinstance(host, str) and "." in host and not _wild(host)
+
+
+def _matches_any(value, patterns):
+    return isinstance(value, str) and any(wildcard_match(p, value) for p in patterns)
+
+
+def _route_hosts(spec):
+    """(field path, host) of every destination of a VirtualService, in the Kyverno rule's order."""
+    out = []
+    for proto in ("http", "tcp", "tls"):
+        for i, route in enumerate(_list(_get(spec, proto))):
+            for j, dest in enumerate(_list(_get(route, "route"))):
+                out.append(("spec.%s[%d].route[%d].destination.host" % (proto, i, j), _get(dest, "destination", "host")))
+    for i, route in enumerate(_list(_get(spec, "http"))):
+        if _get(route, "mirror", "host") is not None:
+            out.append(("spec.http[%d].mirror.host" % i, _get(route, "mirror", "host")))
+        for j, mirror in enumerate(_list(_get(route, "mirrors"))):
+            out.append(("spec.http[%d].mirrors[%d].destination.host" % (i, j), _get(mirror, "destination", "host")))
+    return out
+
+
+def check_virtual_service(obj, params, tenant, namespaces):
+    spec = _get(obj, "spec") or {}
+    services = service_host_patterns(namespaces)
+    hosts = facts.tenant_hosts(tenant or "", params.domain) + services
+    out = []
+    wildcard_host = facts.tenant_hosts(tenant or "", params.domain)[1]
+    for i, gateway in enumerate(_list(_get(spec, "gateways"))):
+        if gateway not in TENANT_GATEWAYS:
+            out.append(("spec.gateways[%d]" % i, "gateway %r is not one a tenant may bind (%s)"
+                        % (gateway, ", ".join(TENANT_GATEWAYS))))
+    for i, host in enumerate(_list(_get(spec, "hosts"))):
+        if (_dotted(host) and not _matches_any(host, hosts)) or (_wild(host) and host != wildcard_host):
+            out.append(("spec.hosts[%d]" % i, "host %r is outside the tenant's host space (%s) and its services"
+                        % (host, ", ".join(facts.tenant_hosts(tenant or "<tenant>", params.domain)))))
+    for path, host in _route_hosts(spec):
+        if (_dotted(host) and not _matches_any(host, services)) or _wild(host):
+            out.append((path, "destination %r is not a service of the tenant's namespaces" % (host,)))
+    for i, route in enumerate(_list(_get(spec, "http"))):
+        delegate_ns = _get(route, "delegate", "namespace")
+        if delegate_ns is not None and delegate_ns not in namespaces:
+            out.append(("spec.http[%d].delegate.namespace" % i,
+                        "delegate namespace %r is not one of the tenant's namespaces" % (delegate_ns,)))
+    return out
+
+
+def check_service(obj, params, tenant, namespaces):
+    spec = _get(obj, "spec") or {}
+    out = []
+    if _truthy(_get(spec, "externalIPs")):
+        out.append(("spec.externalIPs", "externalIPs let a Service capture traffic for any address (CVE-2020-8554)"))
+    if _get(spec, "type") == "ExternalName":
+        out.append(("spec.type", "an ExternalName Service points cluster DNS at an arbitrary host"))
+    return out
+
+
 # ---------------------------------------------------------------- Kyverno side
 def _kv(expr):
     return "{{ %s }}" % expr
@@ -357,6 +454,46 @@ def kyverno_pod_security(params):
     return {"deny": {"conditions": {"any": conds}}}
 
 
+def kyverno_priority_class(params):
+    # An empty priorityClassName is the cluster default (priority 0): allowed.
+    return {"deny": {"conditions": {"any": [{
+        "key": _kv("request.object.spec.priorityClassName || ''"),
+        "operator": "AnyNotIn", "value": [""] + list(params.priority_classes)}]}}}
+
+
+WILD = "(contains(@, '*') || contains(@, '?'))"
+DOTTED = "[?@ && contains(@, '.') && !%s]" % WILD
+ROUTE_HOSTS = ("[request.object.spec.http[].route[].destination.host, request.object.spec.tcp[].route[].destination.host, "
+               "request.object.spec.tls[].route[].destination.host, request.object.spec.http[].mirror.host, "
+               "request.object.spec.http[].mirrors[].destination.host][]")
+
+
+def kyverno_virtual_service(params):
+    # AnyNotIn treats wildcards in the keys as patterns too, so values with * or ? are judged by exact
+    # comparison (the tenant's wildcard host) or refused (gateways, destinations, delegates).
+    gateways = "request.object.spec.gateways || `[]`"
+    hosts = "request.object.spec.hosts || `[]`"
+    delegates = "request.object.spec.http[].delegate.namespace || `[]`"
+    wildcard_host = "'*.{{tenant}}.%s'" % params.domain  # a nested variable: Kyverno substitutes it first
+    return {"deny": {"conditions": {"any": [
+        {"key": _kv(gateways), "operator": "AnyNotIn", "value": list(TENANT_GATEWAYS)},
+        _count_gt0("(%s)[?%s]" % (gateways, WILD)),
+        {"key": _kv("(%s) | %s" % (hosts, DOTTED)), "operator": "AnyNotIn", "value": _kv("allowed_hosts")},
+        _count_gt0("(%s)[?%s && @ != %s]" % (hosts, WILD, wildcard_host)),
+        {"key": _kv("%s | %s" % (ROUTE_HOSTS, DOTTED)), "operator": "AnyNotIn", "value": _kv("service_hosts")},
+        _count_gt0("%s | [?@ && %s]" % (ROUTE_HOSTS, WILD)),
+        {"key": _kv(delegates), "operator": "AnyNotIn", "value": _kv("tenant_namespaces")},
+        _count_gt0("(%s)[?%s]" % (delegates, WILD)),
+    ]}}}
+
+
+def kyverno_service(params):
+    return {"deny": {"conditions": {"any": [
+        _count_gt0("request.object.spec.externalIPs || `[]`"),
+        {"key": _kv("request.object.spec.type || 'ClusterIP'"), "operator": "Equals", "value": "ExternalName"},
+    ]}}}
+
+
 def tenant_context(params):
     """Kyverno context entry: the tenant, read from the namespace's tenant label."""
     return [{"name": "tenant", "apiCall": {
@@ -365,8 +502,24 @@ def tenant_context(params):
     }}]
 
 
+def tenant_namespaces_context(params):
+    """Kyverno context entries: the tenant (namespace label), the names of every namespace of
+    that tenant, the host patterns of their services and the tenant's ingress host space."""
+    label = params.tenant_label
+    service_hosts = "[%s][]" % ", ".join(
+        "tenant_namespaces[].join('', ['*.', @, '%s'])" % suffix for suffix in SERVICE_HOST_SUFFIXES)
+    return tenant_context(params) + [
+        {"name": "tenant_namespaces", "apiCall": {
+            "urlPath": "/api/v1/namespaces",
+            "jmesPath": "items[?metadata.labels.\"%s\" == '{{tenant}}'].metadata.name" % label}},
+        {"name": "service_hosts", "variable": {"jmesPath": service_hosts}},
+        {"name": "allowed_hosts", "variable": {"jmesPath": "[[join('', [tenant, '.%s']), join('', ['*.', tenant, '.%s'])], "
+                                                        "service_hosts][]" % (params.domain, params.domain)}},
+    ]
+
+
 class Rule:
-    def __init__(self, rule_id, number, title, message, check, kyverno, context=None):
+    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, kinds=None):
         self.id = rule_id
         self.number = number
         self.title = title
@@ -374,6 +527,8 @@ class Rule:
         self.check = check
         self.kyverno = kyverno
         self.context = context
+        # None: a pod rule (Pods, and every pod controller through autogen); else the kinds it judges.
+        self.kinds = tuple(kinds) if kinds else None
 
 
 # The pod rules: applied to Pods and, through Kyverno autogen, to every pod controller.
@@ -414,14 +569,38 @@ POD_RULES = (
          "no ports[].hostPort, no procMount other than Default, only safe sysctls and only configMap, csi, "
          "downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes.",
          check_pod_security, kyverno_pod_security),
+    Rule("restrict-priority-class", 10, "Only the tenant PriorityClass",
+         "restrict-priority-class: spec.priorityClassName of the pod template may only be {priority} (or unset); "
+         "system and platform PriorityClasses would let tenant pods preempt the platform.",
+         check_priority_class, kyverno_priority_class),
 )
 PDB_RULE_ID = "require-pdb"
 RULE_IDS = tuple(r.id for r in POD_RULES) + (PDB_RULE_ID,)
 
+# The object rules: kinds other than pods, judged as they are (no autogen).
+OBJECT_RULES = (
+    Rule("restrict-virtual-service", 11, "VirtualServices stay inside the tenant",
+         "restrict-virtual-service: spec.gateways may only name {gateways}; spec.hosts must be in the tenant's host "
+         "space ({hosts}) or name a service of the tenant's namespaces; never a platform host such as {platform}; "
+         "route destinations (spec.http/tcp/tls[].route[].destination.host, mirrors) and delegates must be services of "
+         "the tenant's namespaces.",
+         check_virtual_service, kyverno_virtual_service, context=tenant_namespaces_context, kinds=["VirtualService"]),
+    Rule("restrict-service", 12, "No externalIPs, no ExternalName",
+         "restrict-service: remove spec.externalIPs (CVE-2020-8554) and do not use spec.type ExternalName; route "
+         "to other services through the mesh instead.",
+         check_service, kyverno_service, kinds=["Service"]),
+)
+OBJECT_RULE_IDS = tuple(r.id for r in OBJECT_RULES)
+OBJECT_KINDS = tuple(sorted({k for r in OBJECT_RULES for k in r.kinds}))
+ALL_RULE_IDS = RULE_IDS + OBJECT_RULE_IDS
+
 
 def rule_message(rule, params):
     return rule.message.format(keys=", ".join(params.spread_keys()), registry=params.registry,
-                               label=params.tenant_label)
+                               label=params.tenant_label, priority=" or ".join(params.priority_classes) or "nothing",
+                               gateways=" or ".join(TENANT_GATEWAYS),
+                               hosts=", ".join(facts.tenant_hosts("<tenant>", params.domain)),
+                               platform=", ".join(facts.platform_hosts(params.domain)[2:4]))
 
 
 def policy_name(rule_id):

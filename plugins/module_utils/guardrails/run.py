@@ -31,7 +31,8 @@ def policy_params(params):
                   platform_namespaces=params.get("platform_namespaces"),
                   action=params.get("validation_failure_action"), pdb_mode=params.get("pdb_mode"),
                   zone_spread=params.get("zone_spread"), probe_exempt=params.get("probe_exempt_containers"),
-                  extra_images=params.get("extra_images"))
+                  extra_images=params.get("extra_images"), domain=params.get("domain"),
+                  priority_classes=params.get("priority_classes"))
 
 
 def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
@@ -65,7 +66,8 @@ def check_params(module_params):
                     platform_namespaces=p.get("platform_namespaces"),
                     pdb_mode=p.get("pdb_mode") or "generate", zone_spread=p.get("zone_spread"),
                     probe_exempt=p.get("probe_exempt_containers"), extra_images=p.get("extra_images"),
-                    action=p.get("validation_failure_action") or "Enforce")
+                    action=p.get("validation_failure_action") or "Enforce", domain=p.get("domain"),
+                    priority_classes=p.get("priority_classes"), tenant_namespaces=p.get("tenant_namespaces"))
     problems = validate_params(params)
     return params, problems
 

@@ -18,8 +18,9 @@ from ansible_collections.openova.platform.plugins.module_utils.errors import Spe
 from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.observability import collector
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
+from ansible_collections.openova.platform.plugins.module_utils.errors import MissingKind
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
-    render_cluster_roles,
+    render_shared,
     render_tenant,
 )
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import data, meta, redpanda
@@ -31,9 +32,13 @@ OWNED_KINDS = (
     ("security.istio.io/v1", "PeerAuthentication"), ("security.istio.io/v1", "AuthorizationPolicy"),
     ("networking.istio.io/v1", "Sidecar"), (redpanda.API, "Topic"), (redpanda.API, "User"),
     (data.API, "Database"), (data.API, "DatabaseRole"),
-    ("grafana.integreatly.org/v1beta1", "GrafanaFolder"), ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"),
-    ("grafana.integreatly.org/v1beta1", "GrafanaDashboard"),
+    ("grafana.integreatly.org/v1beta1", "Grafana"), ("grafana.integreatly.org/v1beta1", "GrafanaFolder"),
+    ("grafana.integreatly.org/v1beta1", "GrafanaDatasource"), ("grafana.integreatly.org/v1beta1", "GrafanaDashboard"),
+    ("networking.istio.io/v1", "VirtualService"),
 )
+# Cluster-wide objects all tenants share; never listed, never pruned.
+SHARED_KINDS = ("ClusterRole", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+SHARED = "shared"
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
 MAX_CONCURRENCY = 64
@@ -126,6 +131,29 @@ def precheck(raw_params):
     v.validate(tenants, platform, raw_params.get("state") or "present")
 
 
+def _claims(engine, platform, tenants_raw):
+    """What other tenants hold on the cluster, for validation: owner groups (from the RoleBindings
+    onboarding wrote) and PostgreSQL databases (from the Database resources). Two list requests."""
+    groups, databases, current = {}, {}, {}
+    for binding in engine.list("rbac.authorization.k8s.io/v1", "RoleBinding", label_selector=meta.all_tenants_selector()):
+        owner = binding["metadata"]["labels"].get(meta.TENANT_LABEL)
+        for subject in binding.get("subjects") or []:
+            if subject.get("kind") == "Group":
+                groups.setdefault(subject.get("name"), owner)
+    if any(isinstance(t, dict) and (t.get("postgres") or {}).get("enabled") for t in tenants_raw or []):
+        try:
+            found = engine.list(data.API, "Database", label_selector=meta.all_tenants_selector(),
+                                namespace=platform["postgres_namespace"])
+        except MissingKind:
+            found = []  # the apply names the missing CloudNativePG CRDs
+        for db in found:
+            owner = db["metadata"]["labels"].get(meta.TENANT_LABEL)
+            databases.setdefault((db.get("spec") or {}).get("name"), owner)
+            if db["metadata"]["name"] == meta.tenant_object_name(owner):
+                current[owner] = (db.get("spec") or {}).get("name")
+    return {"groups": groups, "databases": databases, "current_databases": current}
+
+
 def run_tenant(params, check_mode=False, diff=False, client=None):
     """Onboard (state=present) or offboard (state=absent) ``params['tenants']``.
 
@@ -151,7 +179,8 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     else:  # offboarding judges only the namespaces it is told to remove; the rest it finds by label
         listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
         check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
-    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check)
+    claims = _claims(engine, platform, params["tenants"]) if state == "present" else None
+    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check, claims=claims)
     routing_live, routing = _read_routing(engine, platform)
     if routing and state == "present":
         clash = [t["name"] for t in tenants if t["name"] == routing["platform_tenant"]]
@@ -187,6 +216,13 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         _gone_with_namespaces(summary, owned, owner_of)
     out.update(tenants=dict((n, summary[n]) for n in names), shared=summary[SHARED], state=state,
                telemetry_routing=_routing_status(routing_obj, platform))
+    failed = sorted(n for n in names if summary[n]["failed"]) + ([SHARED] if summary[SHARED]["failed"] else [])
+    if failed:
+        failures = [r.error for r in results if r.action == "failed"]
+        out["failed_tenants"] = failed
+        out["msg"] = "%d object(s) of %s failed (the other tenants were applied%s): %s" % (
+            len(failures), ", ".join(failed), " and pruned" if state == "present" and params.get("prune", True)
+            and SHARED not in failed else "", "; ".join(failures[:10]))
     return out
 
 
@@ -221,7 +257,7 @@ def _existing(objects, owned, ns_labels):
     existing = dict((ref(o), o) for o in owned)
     for obj in objects:
         obj_ref = ref(obj)
-        if obj_ref in existing or obj_ref[1] == "ClusterRole":
+        if obj_ref in existing or obj_ref[1] in SHARED_KINDS:
             continue
         if obj_ref[1] == "Namespace":
             if obj_ref[3] not in ns_labels:  # every namespace was listed
@@ -233,7 +269,7 @@ def _existing(objects, owned, ns_labels):
 
 def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, routing):
     live = dict((ref(o), o) for o in owned)
-    objects = render_cluster_roles(platform)
+    objects = render_shared(platform)
     routing_obj, routing_live = routing
     if routing_obj is not None:  # the collector's routing, applied in the same batch as the tenants' objects
         objects.append(routing_obj)
@@ -241,23 +277,28 @@ def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, rout
         rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
         objects.extend(rendered)
         owner_of.update((ref(o), tenant["name"]) for o in rendered)
-
-    def confirm_namespaces(stale):
-        doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
-        problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
-        if problems:
-            raise SpecError(problems)
-
     existing = _existing(objects, owned, ns_labels)
     if routing_obj is not None:
         existing[ref(routing_obj)] = routing_live
     if params.get("server_dry_run", True) and not engine.check_mode:
         existing.update(_dry_run(engine, objects, owner_of, existing, ns_labels))
+    results = engine.apply(objects, existing=existing)
+    # Prune only after a clean apply, as Engine.reconcile does, but tenant by tenant: a conflict in
+    # one tenant's objects keeps that tenant's stale objects and nobody else's. A failed shared
+    # object (the ClusterRoles, the admission policy) concerns every tenant: then nothing is pruned.
+    failed = set(owner_of.get(r.ref, SHARED) for r in results if r.action == "failed")
+    if not params.get("prune", True) or SHARED in failed:
+        return results
+    wanted = set(ref(o) for o in objects)
+    stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE
+             and owner_of[ref(o)] not in failed]
+    doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
+    problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
+    if problems:
+        raise SpecError(problems)
     # A CloudNativePG Database is deleted before the DatabaseRole that owns it.
-    owned = sorted(owned, key=lambda o: o["kind"] not in DELETE_FIRST)
-    return engine.reconcile(objects, owned, existing=existing,
-                            prune=params.get("prune", True), keep=lambda o: o["kind"] in NEVER_DELETE,
-                            before_prune=confirm_namespaces)
+    stale.sort(key=lambda o: o["kind"] not in DELETE_FIRST)
+    return results + engine.delete([ref(o) for o in stale], existing=live)
 
 
 def _absent(engine, owned, owner_of, params):

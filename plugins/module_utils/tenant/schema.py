@@ -153,8 +153,13 @@ PLATFORM_OPTIONS = dict(
     postgres_port=_opt("int", "Port tenants connect to.", default=facts.POSTGRES_PORT),
     grafana_namespace=_opt("str", "Namespace of the Grafana instance the GrafanaFolder and GrafanaDatasource "
                            "objects are created in.", default=facts.GRAFANA_NAMESPACE),
-    grafana_instance_labels=_opt("dict", "Labels that select the Grafana instance.",
+    grafana_instance_labels=_opt("dict", "Labels of the platform's own Grafana instance. Tenant objects never select "
+                                 "it: each tenant gets a Grafana instance of its own.",
                                  default=facts.GRAFANA_INSTANCE_LABELS),
+    grafana_config=_opt("dict", "C(grafana.ini) settings (section to settings) added to every tenant's Grafana "
+                        "instance, for example the C(auth.generic_oauth) client of the platform's identity provider "
+                        "(C(enabled), C(client_id), C(auth_url), C(token_url), C(api_url)). The tenant's groups, their "
+                        "roles and C(allowed_groups) are set per tenant.", default={}),
     loki_url=_opt("str", "Loki query URL.", default=facts.QUERY_URLS["loki"]),
     mimir_url=_opt("str", "Mimir Prometheus API URL.",
                    default=facts.QUERY_URLS["mimir"]),

@@ -141,8 +141,9 @@ def _check_names(tenant, path, platform, problems):
     if not kit.check_name(problems, "%s.name" % path, name, max_len=TENANT_NAME_MAX):
         return False
     if facts.is_reserved(name, platform_ns):
-        problems.add("%s.name" % path, "%r collides with a platform namespace name (default, kube-*, istio-*, "
-                     "openova-* and the platform's namespaces); choose another name" % name)
+        problems.add("%s.name" % path, "%r is reserved: it collides with a platform namespace or component name, "
+                     "a platform host (%s) or a reserved prefix (kube-*, istio-*, openova-*); choose another name"
+                     % (name, ", ".join(facts.platform_hosts(platform["domain"])[2:4])))
     for i, ns in enumerate(tenant["namespaces"]):
         field = "%s.namespaces[%d]" % (path, i)
         if not isinstance(ns, str):
@@ -193,19 +194,29 @@ def _check_identity(tenant, path, problems):
                          "optional port and path; no scheme, commas or spaces)" % registry)
 
 
+def owner_groups(tenant):
+    """(role, index, group) of every owner group of a normalized tenant."""
+    owners = tenant.get("owners") or {}
+    return [(role, i, group) for role in ("admin", "developer", "viewer")
+            for i, group in enumerate(owners.get(role) or [])]
+
+
 def _check_owners(tenant, path, problems):
     owners = tenant["owners"]
     if not owners or not owners.get("admin"):
         problems.add("%s.owners.admin" % path, "needs at least one group; the tenant must have an admin")
     for role in ("admin", "developer", "viewer"):
-        groups = (owners or {}).get(role) or []
-        kit.check_length(problems, "%s.owners.%s" % (path, role), groups, MAX_GROUPS)
-        for i, group in enumerate(groups):
-            field = "%s.owners.%s[%d]" % (path, role, i)
-            if not isinstance(group, str) or not group.strip():
-                problems.add(field, "is empty; give a group name")
-            else:
-                _check_text(problems, field, group, GROUP_NAME_MAX)
+        kit.check_length(problems, "%s.owners.%s" % (path, role), (owners or {}).get(role) or [], MAX_GROUPS)
+    for role, i, group in owner_groups(tenant):
+        field = "%s.owners.%s[%d]" % (path, role, i)
+        if not isinstance(group, str) or not group.strip():
+            problems.add(field, "is empty; give a group name")
+        elif group.startswith(facts.RESERVED_GROUP_PREFIXES):
+            problems.add(field, "%r is a Kubernetes system group (%s*): binding it would give every member, for "
+                         "example every authenticated user or service account, the tenant's %s role; name a group "
+                         "of the tenant's own" % (group, "*, ".join(facts.RESERVED_GROUP_PREFIXES), role))
+        else:
+            _check_text(problems, field, group, GROUP_NAME_MAX)
 
 
 def _check_quota(tenant, path, problems):
@@ -255,10 +266,15 @@ def _check_network(tenant, path, platform, problems):
     network = tenant["network"]
     for key in ("ingress_from_namespaces", "egress_to_namespaces", "egress_cidrs"):
         kit.check_length(problems, "%s.network.%s" % (path, key), network[key], MAX_LIST)
+    platform_ns = platform_namespace_names(platform) | set(facts.SYSTEM_NAMESPACES)
     for key in ("ingress_from_namespaces", "egress_to_namespaces"):
         for i, ns in enumerate(network[key]):
             if isinstance(ns, str) and not kit.is_dns1123_label(ns):
                 problems.add("%s.network.%s[%d]" % (path, key, i), "%r is not a namespace name" % ns)
+            elif key == "egress_to_namespaces" and ns in platform_ns:
+                problems.add("%s.network.%s[%d]" % (path, key, i), "%r is a platform namespace: tenants reach the "
+                             "platform only through its tenant-facing services (DNS, istiod, the telemetry collector, "
+                             "PostgreSQL, Redis, Redpanda, the LLM gateway), on their ports" % ns)
     allowances = [ipaddress.ip_network(c, strict=False) for c in platform.get("allowed_egress_cidrs") or []]
     for i, cidr in enumerate(network["egress_cidrs"]):
         field = "%s.network.egress_cidrs[%d]" % (path, i)
@@ -304,8 +320,14 @@ def _check_topics(tenant, path, problems):
                 problems.add(cfield, "must be one line of at most %d characters" % TOPIC_CONFIG_VALUE_MAX)
 
 
+def postgres_prefix(tenant_name):
+    """The tenant's PostgreSQL name space: ``acme-corp`` -> ``acme_corp``."""
+    return tenant_name.replace("-", "_")
+
+
 def _check_postgres(tenant, path, problems, derived):
-    """Only when PostgreSQL is on: the database name, which is also the role name."""
+    """Only when PostgreSQL is on: the database name, which is also the role name, and is the
+    tenant's own (its name with '_' for '-', or that followed by '_')."""
     if not tenant["postgres"].get("enabled"):
         return
     db = tenant["postgres"].get("database")
@@ -313,6 +335,7 @@ def _check_postgres(tenant, path, problems, derived):
     origin = " (the default, from the tenant name; set postgres.database)" if derived else ""
     if not isinstance(db, str):
         return
+    own = postgres_prefix(tenant["name"])
     if not POSTGRES_IDENTIFIER.match(db):
         problems.add(field, "%r%s is not a plain PostgreSQL identifier (at most 63 lower-case letters, digits and "
                      "'_', not starting with a digit)" % (db, origin))
@@ -320,6 +343,8 @@ def _check_postgres(tenant, path, problems, derived):
             POSTGRES_RESERVED_ROLE_PREFIXES):
         problems.add(field, "%r%s is reserved by PostgreSQL or CloudNativePG (postgres, streaming_replica, "
                      "template0, template1, pg_*, cnpg_*); it names the tenant's database and role" % (db, origin))
+    elif db != own and not db.startswith(own + "_"):
+        problems.add(field, "%r is not the tenant's: a tenant's database is %r or starts with %r" % (db, own, own + "_"))
 
 
 def _check_tenant(tenant, path, platform, problems, state, derived_database=False):
@@ -335,11 +360,49 @@ def _check_tenant(tenant, path, platform, problems, state, derived_database=Fals
     _check_postgres(tenant, path, problems, derived_database)
 
 
-def validate(tenants, platform, state="present", namespace_owners=None):
+def _check_claims(out, claims, problems):
+    """Owner groups and PostgreSQL databases belong to one tenant: refuse one that another
+    tenant of the batch names, or that the cluster already gives another tenant (``claims``:
+    ``{"groups": {group: tenant}, "databases": {database: tenant}, "current_databases": {tenant:
+    database}}``, read from the cluster); and a database cannot be renamed."""
+    claims = claims or {}
+    seen_groups, seen_dbs = {}, {}
+    for path, tenant in out:
+        name = tenant["name"]
+        for role, i, group in owner_groups(tenant):
+            if not isinstance(group, str):
+                continue
+            field = "%s.owners.%s[%d]" % (path, role, i)
+            other = seen_groups.get(group)
+            if other and other[0] != name:
+                problems.add(field, "group %r is also an owner group of tenant %r (%s); each tenant's groups are "
+                             "its own" % (group, other[0], other[1]))
+            elif (claims.get("groups") or {}).get(group, name) != name:
+                problems.add(field, "group %r is already bound to tenant %r on the cluster; each tenant's groups are "
+                             "its own" % (group, claims["groups"][group]))
+            seen_groups.setdefault(group, (name, field))
+        if not (tenant.get("postgres") or {}).get("enabled"):
+            continue
+        db = tenant["postgres"].get("database")
+        field = "%s.postgres.database" % path
+        other = seen_dbs.get(db)
+        if other and other[0] != name:
+            problems.add(field, "database %r is also asked for by tenant %r (%s)" % (db, other[0], other[1]))
+        elif (claims.get("databases") or {}).get(db, name) != name:
+            problems.add(field, "database %r already belongs to tenant %r on the cluster" % (db, claims["databases"][db]))
+        elif (claims.get("current_databases") or {}).get(name, db) != db:
+            problems.add(field, "the tenant's database is %r on the cluster and cannot be renamed to %r; keep %r"
+                         % (claims["current_databases"][name], db, claims["current_databases"][name]))
+        seen_dbs.setdefault(db, (name, field))
+
+
+def validate(tenants, platform, state="present", namespace_owners=None, claims=None):
     """Normalized tenant specs, or SpecError with every problem.
 
     ``namespace_owners`` maps existing namespace names to their labels (from
     the cluster); a namespace of another tenant or not managed by us is refused.
+    ``claims`` holds the owner groups and databases other tenants hold on the
+    cluster (see _check_claims).
 
     >>> [t["namespaces"] for t in validate([{"name": "acme", "owners": {"admin": ["g"]}}], platform)]
     [['acme']]
@@ -367,9 +430,11 @@ def validate(tenants, platform, state="present", namespace_owners=None):
         tenant["quota"] = tier
         derived = not tenant["postgres"].get("database")
         if derived:
-            tenant["postgres"]["database"] = name.replace("-", "_")
+            tenant["postgres"]["database"] = postgres_prefix(name)
         _check_tenant(tenant, path, platform, problems, state, derived)
         out.append((path, tenant))
+    if state == "present":
+        _check_claims([(p, t) for p, t in out if isinstance(t.get("owners"), dict)], claims, problems)
     names = {}
     claimed = {}
     for path, tenant in out:

@@ -214,7 +214,7 @@ def validate_policy(params):
     _check_retries(p, "retries", params.get("retries"))
     _check_traffic_settings(p, params)
     _check_rate_limit(p, params.get("rate_limit"))
-    _check_gateway(p, params.get("gateway"), params.get("ingress_domain"))
+    _check_gateway(p, params.get("gateway"), params.get("ingress_domain"), params.get("tenant"))
     p.raise_if_any()
 
 
@@ -272,7 +272,7 @@ def _check_rate_limit(problems, rate_limit):
         kit.check_int(problems, "rate_limit.status_code", rate_limit["status_code"], 400, 599)
 
 
-def _check_gateway(problems, gateway, domain=None):
+def _check_gateway(problems, gateway, domain=None, tenant=None):
     if gateway is None:
         return
     if not isinstance(gateway, dict):
@@ -288,12 +288,17 @@ def _check_gateway(problems, gateway, domain=None):
         for index, host in enumerate(hosts):
             if not isinstance(host, str) or host == "*" or not DNS_NAME.match(host) or "." not in host:
                 problems.add("gateway.hosts[%d]" % index, "%r is not a fully qualified host name" % (host,))
-            elif domain and not host.endswith("." + domain):
-                problems.add("gateway.hosts[%d]" % index, "%r is outside the platform's domain; the ingress Gateway "
-                             "serves only names under %s, for example shop.%s" % (host, domain, domain))
+            elif isinstance(tenant, str) and tenant and not facts.in_tenant_hosts(host, tenant, domain):
+                problems.add("gateway.hosts[%d]" % index, "%r is outside tenant %s's host space: a tenant claims only "
+                             "%s on the ingress Gateway, never another tenant's or the platform's hosts (such as %s)"
+                             % (host, tenant, " and ".join(facts.tenant_hosts(tenant, domain)),
+                                facts.platform_hosts(domain)[2]))
     path = gateway.get("path", "/")
     if not isinstance(path, str) or not path.startswith("/") or re.search(r"\s", path):
         problems.add("gateway.path", "%r must start with '/' and contain no spaces" % (path,))
     ref = gateway.get("gateway")
     if ref is not None and (not isinstance(ref, str) or not GATEWAY_REF.match(ref)):
         problems.add("gateway.gateway", "%r is not a Gateway reference; use '<namespace>/<name>'" % (ref,))
+    elif ref is not None and ref != facts.INGRESS_GATEWAY:
+        problems.add("gateway.gateway", "%r is not the platform's ingress Gateway; tenants bind only %s"
+                     % (ref, facts.INGRESS_GATEWAY))

@@ -8,6 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render.admission import (
+    render_admission_policies,
+)
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.dashboards import render_dashboards
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.data import render_postgres
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render.istio import render_istio
@@ -37,4 +40,10 @@ def render_tenant(tenant, platform, passwords):
             + render_observability(tenant, platform) + render_dashboards(tenant, platform))
 
 
-__all__ = ["render_tenant", "render_cluster_roles"]
+def render_shared(platform):
+    """What every tenant shares: the tenant ClusterRoles and the admission policy that keeps
+    tenant users off the objects onboarding writes."""
+    return render_cluster_roles(platform) + render_admission_policies(platform)
+
+
+__all__ = ["render_tenant", "render_cluster_roles", "render_shared"]

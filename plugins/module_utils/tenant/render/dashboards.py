@@ -15,6 +15,7 @@ import hashlib
 import json
 
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
+from ansible_collections.openova.platform.plugins.module_utils.tenant.render.observability import instance_selector
 
 API = "grafana.integreatly.org/v1beta1"
 UID_MAX = 40  # Grafana's limit for a dashboard uid
@@ -158,14 +159,15 @@ DASHBOARDS = (("services", services_dashboard), ("workloads", workloads_dashboar
 
 
 def render_dashboards(tenant, platform):
-    """GrafanaDashboard ``tenant-<name>-<kind>`` per dashboard, in the tenant's folder."""
+    """GrafanaDashboard ``tenant-<name>-<kind>`` per dashboard, in the tenant's folder of the
+    tenant's own Grafana instance."""
     name = tenant["name"]
     out = []
     for suffix, build in DASHBOARDS:
         model = build(tenant)
         out.append(meta.obj(API, "GrafanaDashboard", meta.tenant_object_name(name, suffix),
                             platform["grafana_namespace"], name, spec={
-                                "instanceSelector": {"matchLabels": dict(platform["grafana_instance_labels"])},
-                                "folderRef": meta.tenant_object_name(name), "uid": model["uid"],
+                                "instanceSelector": instance_selector(name),
+                                "folderRef": meta.tenant_object_name(name, "folder"), "uid": model["uid"],
                                 "json": json.dumps(model, sort_keys=True, indent=1)}))
     return out

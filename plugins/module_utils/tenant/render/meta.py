@@ -39,13 +39,19 @@ def labels(tenant_name=None):
 
 
 def owned_selector(tenant_names, credentials_for=None):
-    """The label selector that finds every object of these tenants that the
-    tenant module owns, or, with ``credentials_for``, the objects that carry
-    that service's credentials (see CREDENTIALS_LABEL)."""
-    base = "%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    """The label selector that finds every object onboarding wrote for these tenants (not the
+    objects other modules write for a tenant, such as a service's VirtualService), or, with
+    ``credentials_for``, the objects that carry that service's credentials (see CREDENTIALS_LABEL)."""
+    base = "%s=%s,%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, facts.PART_OF_LABEL, PART_OF,
+                                      TENANT_LABEL, ",".join(sorted(tenant_names)))
     if credentials_for:
         return "%s,%s=%s" % (base, CREDENTIALS_LABEL, credentials_for)
     return "%s,!%s" % (base, CREDENTIALS_LABEL)
+
+
+def all_tenants_selector():
+    """The label selector that finds the objects onboarding wrote for any tenant."""
+    return "%s=%s,%s=%s,%s" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, facts.PART_OF_LABEL, PART_OF, TENANT_LABEL)
 
 
 def is_managed(obj, tenant_name=None):
@@ -75,4 +81,6 @@ def redpanda_username(tenant_name):
 
 
 def postgres_role(tenant):
-    return tenant["postgres"]["database"]
+    """The tenant's PostgreSQL role: derived from the tenant name alone, so no two tenants share
+    one whatever databases they ask for (tenant names are DNS labels: the mapping is one to one)."""
+    return "tenant_" + tenant["name"].replace("-", "_")

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
 
 
@@ -49,13 +50,29 @@ def quota_hard(quota):
     }
 
 
+# The PriorityClass a tenant pod may name (besides none, the cluster default).
+TENANT_PRIORITY_CLASSES = (facts.PRIORITY_TENANT,)
+
+
+def priority_quota_spec():
+    """No pod of any other PriorityClass (system-node-critical, the platform's): the API server
+    itself refuses such pods, with or without the guard rails installed. The scope is "has a
+    PriorityClass" AND "not the tenant's" (a NotIn alone also matches pods that name none)."""
+    return {"hard": {"pods": "0"}, "scopeSelector": {"matchExpressions": [
+        {"scopeName": "PriorityClass", "operator": "Exists"},
+        {"scopeName": "PriorityClass", "operator": "NotIn", "values": list(TENANT_PRIORITY_CLASSES)}]}}
+
+
 def render_quota(tenant, platform):
-    """A ResourceQuota ``openova-quota`` and a LimitRange ``openova-limits`` per namespace."""
+    """ResourceQuotas ``openova-quota`` and ``openova-priority`` and a LimitRange
+    ``openova-limits`` per namespace."""
     limits = tenant["limits"]
     out = []
     for ns in tenant["namespaces"]:
         out.append(meta.obj("v1", "ResourceQuota", "openova-quota", ns, tenant["name"],
                             spec={"hard": quota_hard(tenant["quota"])}))
+        out.append(meta.obj("v1", "ResourceQuota", "openova-priority", ns, tenant["name"],
+                            spec=priority_quota_spec()))
         out.append(meta.obj("v1", "LimitRange", "openova-limits", ns, tenant["name"], spec={"limits": [{
             "type": "Container",
             "default": {"cpu": limits["default_cpu"], "memory": limits["default_memory"]},

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tenant RBAC: three shared ClusterRoles and per-namespace RoleBindings of the
 tenant's groups. The roles deliberately grant no write on ResourceQuotas,
-LimitRanges, NetworkPolicies, Namespaces, RBAC objects or Istio security and
-Sidecar objects, so tenants cannot loosen their own isolation. Pure."""
+LimitRanges, NetworkPolicies, Namespaces, RBAC objects, Istio security and
+Sidecar objects, Endpoints or EndpointSlices, so tenants cannot loosen their own
+isolation or point a Service at another tenant's pods. Pure."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,9 +16,11 @@ from ansible_collections.openova.platform.plugins.module_utils.tenant.render imp
 READ = ["get", "list", "watch"]
 WRITE = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
 
-# (apiGroups, resources) tenants work with day to day.
+# (apiGroups, resources) tenants work with day to day. Not endpoints or endpointslices: the
+# endpoints controller writes them from Service selectors, and hand-written ones could point a
+# selector-less Service at any pod of any tenant.
 WORKLOADS = [
-    ([""], ["pods", "services", "endpoints", "configmaps", "persistentvolumeclaims", "serviceaccounts"]),
+    ([""], ["pods", "services", "configmaps", "persistentvolumeclaims", "serviceaccounts"]),
     (["apps"], ["deployments", "statefulsets", "daemonsets", "replicasets"]),
     (["batch"], ["jobs", "cronjobs"]),
     (["autoscaling"], ["horizontalpodautoscalers"]),
@@ -26,7 +29,8 @@ WORKLOADS = [
 ]
 # Platform-owned objects tenants may read but never write.
 PLATFORM_OWNED = [
-    ([""], ["resourcequotas", "limitranges", "events", "pods/log"]),
+    ([""], ["resourcequotas", "limitranges", "events", "pods/log", "endpoints"]),
+    (["discovery.k8s.io"], ["endpointslices"]),
     (["networking.k8s.io"], ["networkpolicies"]),
     (["security.istio.io"], ["peerauthentications", "authorizationpolicies", "requestauthentications"]),
     (["networking.istio.io"], ["sidecars"]),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import check_objects, load
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS, Params
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import ALL_RULE_IDS, RULE_IDS, Params
 
 REPO = Path(__file__).resolve().parents[5]
 SUITE = REPO / "tests" / "kyverno"
@@ -28,7 +28,8 @@ KYVERNO = os.environ.get("KYVERNO") or str(REPO / ".cache" / "bin" / "kyverno-v1
 def offline_verdicts(pdb_mode):
     objects, problems = load(str(SUITE / "fixtures"))
     assert problems == []
-    findings, skipped = check_objects(objects, Params(tenant=corpus.TENANT, pdb_mode=pdb_mode))[:2]
+    findings, skipped = check_objects(objects, Params(tenant=corpus.TENANT, pdb_mode=pdb_mode,
+                                                      tenant_namespaces=corpus.TENANT_NAMESPACES))[:2]
     return findings, skipped
 
 
@@ -48,8 +49,8 @@ def test_corpus_size_and_coverage():
     kinds = {docs[0]["kind"] for docs in FIXTURES.values()}
     labels = {docs[0]["metadata"]["annotations"][corpus.EXPECT] for docs in FIXTURES.values()}
     assert len(FIXTURES) >= 40
-    assert kinds >= {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
-    assert labels >= set(RULE_IDS) | {"compliant"}
+    assert kinds >= {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "VirtualService", "Service"}
+    assert labels >= set(ALL_RULE_IDS) | {"compliant"}
     assert any(d[0].get("spec", {}).get("template", {}).get("spec", {}).get("initContainers") for d in FIXTURES.values())
 
 

@@ -11,7 +11,7 @@ from ansible_collections.openova.platform.plugins.module_utils.guardrails.polici
     MUTATE_POLICY, PDB_ROLE, render_policies, validate_params,
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    POD_RULES, RULE_IDS, Params, policy_name,
+    OBJECT_RULE_IDS, POD_RULES, RULE_IDS, Params, policy_name,
 )
 
 REPO = Path(__file__).resolve().parents[5]
@@ -24,7 +24,8 @@ def by_name(objs):
 def test_one_policy_per_rule_plus_mutate_and_role_in_a_fixed_order():
     objs = render_policies(Params())
     names = [o["metadata"]["name"] for o in objs]
-    assert names == [MUTATE_POLICY] + [policy_name(r) for r in RULE_IDS] + [PDB_ROLE]
+    assert names == ([MUTATE_POLICY] + [policy_name(r) for r in RULE_IDS] + [policy_name(r) for r in OBJECT_RULE_IDS]
+                     + [PDB_ROLE])
     assert render_policies(Params()) == objs  # deterministic
 
 

@@ -155,5 +155,81 @@ def test_pdb_selects_same_namespace_and_subset_only():
 
 
 def test_rule_ids_are_unique_and_numbered_like_the_issue():
-    assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 9
-    assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8, 9]  # 3 is require-pdb
+    assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 10
+    assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8, 9, 10]  # 3 is require-pdb
+    assert sorted(r.number for r in rules.OBJECT_RULES) == [11, 12]
+    assert not set(rules.OBJECT_RULE_IDS) & set(rules.RULE_IDS)
+
+
+@pytest.mark.parametrize("name, paths", [
+    (None, []), ("", []), ("openova-tenant", []),
+    ("system-node-critical", ["spec.priorityClassName"]), ("system-cluster-critical", ["spec.priorityClassName"]),
+    ("openova-platform-critical", ["spec.priorityClassName"]), ("openova-platform", ["spec.priorityClassName"]),
+])
+def test_priority_class(name, paths):
+    found = rules.check_priority_class(spec(priorityClassName=name), {}, "spec", P, "acme")
+    assert [v[0] for v in found] == paths
+
+
+def vs(hosts=("shop.acme.openova.io",), gateways=("istio-ingress/openova-ingress",), dest="shop", **extra):
+    out = {"kind": "VirtualService", "spec": {"hosts": list(hosts), "http": [
+        {"route": [{"destination": {"host": dest}}]}]}}
+    if gateways is not None:
+        out["spec"]["gateways"] = list(gateways)
+    out["spec"].update(extra)
+    return out
+
+
+NS = ["acme-dev", "acme-prod"]
+VS_CASES = [
+    (vs(), []),
+    (vs(hosts=["acme.openova.io", "*.acme.openova.io", "a.b.acme.openova.io"]), []),
+    (vs(hosts=["shop", "shop.acme-prod", "shop.acme-dev.svc", "shop.acme-dev.svc.cluster.local"], gateways=None), []),
+    (vs(gateways=["mesh", "istio-ingress/openova-ingress"]), []),
+    (vs(gateways=["openova-ingress"]), ["spec.gateways[0]"]),
+    (vs(gateways=["istio-ingress/other"]), ["spec.gateways[0]"]),
+    (vs(hosts=["grafana.openova.io"]), ["spec.hosts[0]"]),
+    (vs(hosts=["harbor.openova.io", "shop.acme.openova.io"]), ["spec.hosts[0]"]),
+    (vs(hosts=["shop.globex.openova.io"]), ["spec.hosts[0]"]),
+    (vs(hosts=["*.openova.io"]), ["spec.hosts[0]"]),
+    (vs(hosts=["*"]), ["spec.hosts[0]"]),
+    (vs(hosts=["acme.openova.io.evil.example"]), ["spec.hosts[0]"]),
+    (vs(hosts=["db.globex.svc.cluster.local"]), ["spec.hosts[0]"]),
+    (vs(dest="db.globex.svc.cluster.local"), ["spec.http[0].route[0].destination.host"]),
+    (vs(dest="db.globex"), ["spec.http[0].route[0].destination.host"]),
+    (vs(dest="shop.acme.openova.io"), ["spec.http[0].route[0].destination.host"]),  # a host name, not a service
+    (vs(dest="api.acme-prod.svc.cluster.local"), []),
+    (vs(tcp=[{"route": [{"destination": {"host": "x.globex.svc"}}]}]), ["spec.tcp[0].route[0].destination.host"]),
+    (vs(tls=[{"route": [{"destination": {"host": "x.acme-dev"}}]}]), []),
+    (vs(http=[{"route": [{"destination": {"host": "shop"}}], "mirror": {"host": "spy.globex"}}]),
+     ["spec.http[0].mirror.host"]),
+    (vs(http=[{"route": [{"destination": {"host": "shop"}}], "mirrors": [{"destination": {"host": "spy.globex"}}]}]),
+     ["spec.http[0].mirrors[0].destination.host"]),
+    (vs(http=[{"delegate": {"name": "r", "namespace": "globex"}}]), ["spec.http[0].delegate.namespace"]),
+    (vs(http=[{"delegate": {"name": "r", "namespace": "acme-prod"}}]), []),
+]
+
+
+@pytest.mark.parametrize("obj, paths", VS_CASES)
+def test_virtual_service(obj, paths):
+    found = rules.check_virtual_service(obj, P, "acme", NS)
+    assert [v[0] for v in found] == paths
+    assert all(v[1] for v in found)
+
+
+def test_virtual_service_follows_the_domain():
+    params = Params(tenant="acme", domain="example.com")
+    assert rules.check_virtual_service(vs(hosts=["shop.acme.example.com"]), params, "acme", NS) == []
+    assert rules.check_virtual_service(vs(), params, "acme", NS)[0][0] == "spec.hosts[0]"
+
+
+@pytest.mark.parametrize("body, paths", [
+    ({"type": "ClusterIP", "ports": [{"port": 80}]}, []),
+    ({"clusterIP": "None"}, []),
+    ({"type": "LoadBalancer"}, []),  # counted by the namespace's ResourceQuota instead
+    ({"externalIPs": ["203.0.113.1"]}, ["spec.externalIPs"]),
+    ({"externalIPs": []}, []),
+    ({"type": "ExternalName", "externalName": "grafana.openova.io"}, ["spec.type"]),
+])
+def test_service(body, paths):
+    assert [v[0] for v in rules.check_service({"kind": "Service", "spec": body}, P, "acme", NS)] == paths

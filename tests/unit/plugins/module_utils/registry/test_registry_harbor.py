@@ -57,7 +57,7 @@ def test_bad_input_is_rejected_before_any_call_naming_the_field():
         check_input({"tenants": [tenant(harbor_project="acme--images")]}, "present")
     assert "tenants[0] (acme).harbor_project" in [p[0] for p in err.value.problems]
     # Then the registry's own options, every problem at once.
-    params = {"tenants": [tenant(), dict(tenant(name="beta", namespaces=["beta"]), registry={"storage": "-5Gi"})],
+    params = {"tenants": [tenant(), dict(tenant(name="beta", namespaces=["beta"]), owners={"admin": ["beta-admins"]}, registry={"storage": "-5Gi"})],
               "group_roles": {"admin": "owner"}, "rotate": ["everything"]}
     with pytest.raises(SpecError) as err:
         check_input(params, "present")
@@ -68,7 +68,7 @@ def test_bad_input_is_rejected_before_any_call_naming_the_field():
 
 def test_tier_gives_the_storage_quota_and_overrides_win():
     _p, _t, _r, storage = check_input({"tenants": [tenant(tier="medium"), dict(
-        tenant(name="beta", namespaces=["beta"]), registry={"storage": "5Gi"})]}, "present")
+        tenant(name="beta", namespaces=["beta"]), owners={"admin": ["beta-admins"]}, registry={"storage": "5Gi"})]}, "present")
     assert storage == {"acme": 100 << 30, "beta": 5 << 30}
 
 

@@ -66,7 +66,7 @@ def test_passes_workload_check_by_construction():
         result = run_workload_check({"definitions": objects, "tenant": "acme", "registry": "harbor.openova.io",
                                      "zone_spread": True})
         assert not result.get("failed"), result["msg"]
-        assert result["summary"]["objects"] == 1
+        assert result["summary"]["objects"] == 2  # the Deployment and its Service (restrict-service)
 
 
 def test_event_wiring():

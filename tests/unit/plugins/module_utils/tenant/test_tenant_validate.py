@@ -73,6 +73,33 @@ BAD = [
     ("bad database", [acme(postgres={"enabled": True, "database": "drop table"})], "postgres.database",
      "identifier"),
     ("tenant twice", [acme(), acme()], "tenants[1] (acme).name", "listed twice"),
+    # names the guard rails, the platform's hosts or older releases treat as the platform's
+    ("component name", [acme(name="redpanda")], "(redpanda).name", "is reserved"),
+    ("old exempt name", [acme(name="observability")], "(observability).name", "is reserved"),
+    ("exempt namespace", [acme(name="harbor")], "(harbor).name", "is reserved"),
+    ("operator namespace", [acme(name="cnpg-system")], "(cnpg-system).name", "is reserved"),
+    ("platform host", [acme(name="grafana")], "(grafana).name", "is reserved"),
+    # cluster-wide owner groups
+    ("system authenticated", [acme(owners={"admin": ["system:authenticated"]})], "(acme).owners.admin[0]",
+     "Kubernetes system group"),
+    ("system serviceaccounts", [acme(owners={"admin": ["a"], "viewer": ["system:serviceaccounts"]})],
+     "(acme).owners.viewer[0]", "system group"),
+    ("group of two tenants", [acme(), {"name": "globex", "owners": {"admin": ["g"], "developer": ["acme-admins"]}}],
+     "tenants[1] (globex).owners.developer[0]", "also an owner group of tenant 'acme'"),
+    # the database is the tenant's, the role follows the tenant
+    ("foreign database", [acme(postgres={"enabled": True, "database": "shared"})], "(acme).postgres.database",
+     "is not the tenant's"),
+    ("other tenant's database", [acme(postgres={"enabled": True, "database": "globex"})], "postgres.database",
+     "is not the tenant's"),
+    ("prefix lookalike", [acme(postgres={"enabled": True, "database": "acmex"})], "postgres.database", "not the tenant's"),
+    ("database of two tenants", [acme(postgres={"enabled": True, "database": "acme_x"}),
+                                 {"name": "acme-x", "owners": {"admin": ["x"]}, "postgres": {"enabled": True}}],
+     "tenants[1] (acme-x).postgres.database", "also asked for by tenant 'acme'"),
+    # the platform is reached only through its tenant-facing services
+    ("platform namespace allowance", [acme(network={"egress_to_namespaces": ["openova-observability"]})],
+     "network.egress_to_namespaces[0]", "is a platform namespace"),
+    ("system namespace allowance", [acme(network={"egress_to_namespaces": ["kube-system"]})],
+     "network.egress_to_namespaces[0]", "is a platform namespace"),
     ("namespace claimed twice", [acme(namespaces=["acme-dev"]), {"name": "acme-dev", "owners": OWNERS}],
      "tenants[1] (acme-dev).namespaces[0]", "claimed by two tenants"),
     ("not a list", "acme", "tenants", "at least one tenant"),
@@ -124,3 +151,30 @@ def test_platform_unknown_key_and_postgres_host_default():
         v.normalize_platform({"grafana": "x"})
     assert "platform.grafana: unknown key" in err.value.msg
     assert v.normalize_platform({})["postgres_host"] == "platform-pg-rw.openova-data.svc"
+
+
+CLAIMS = [
+    ("group held on the cluster", {"groups": {"acme-admins": "globex"}}, "(acme).owners.admin[0]",
+     "already bound to tenant 'globex' on the cluster"),
+    ("database held on the cluster", {"databases": {"acme_orders": "acme-orders"}}, "(acme).postgres.database",
+     "already belongs to tenant 'acme-orders' on the cluster"),
+    ("database renamed", {"databases": {"acme": "acme"}, "current_databases": {"acme": "acme"}},
+     "(acme).postgres.database", "cannot be renamed"),
+]
+
+
+@pytest.mark.parametrize("what,claims,field,message", CLAIMS, ids=[c[0] for c in CLAIMS])
+def test_what_other_tenants_hold_on_the_cluster_is_refused(what, claims, field, message):
+    spec = acme(postgres={"enabled": True, "database": "acme_orders"})
+    with pytest.raises(SpecError) as err:
+        v.validate([spec], PLATFORM, claims=claims)
+    assert any(field in f and message in m for f, m in err.value.problems), err.value.msg
+
+
+def test_own_claims_on_the_cluster_are_fine():
+    claims = {"groups": {"acme-admins": "acme"}, "databases": {"acme_orders": "acme"}}
+    assert v.validate([acme(postgres={"enabled": True, "database": "acme_orders"})], PLATFORM, claims=claims)
+
+
+def test_a_tenant_may_name_a_group_twice_in_its_own_roles():
+    assert v.validate([acme(owners={"admin": ["acme-admins"], "viewer": ["acme-admins"]})], PLATFORM)

@@ -83,6 +83,10 @@ def test_valid_policy_passes():
     ({"gateway": {"hosts": ["shop.evil.example"], "path": "/"}, "ingress_domain": "openova.io"}, "gateway.hosts[0]"),
     ({"gateway": {"hosts": ["shop.acme.openova.io"], "path": "shop"}}, "gateway.path"),
     ({"gateway": {"hosts": ["shop.acme.openova.io"], "path": "/", "gateway": "a/b/c"}}, "gateway.gateway"),
+    ({"gateway": {"hosts": ["shop.acme.openova.io"], "path": "/", "gateway": "istio-system/own"}}, "gateway.gateway"),
+    ({"gateway": {"hosts": ["grafana.openova.io"], "path": "/"}}, "gateway.hosts[0]"),
+    ({"gateway": {"hosts": ["shop.globex.openova.io"], "path": "/"}}, "gateway.hosts[0]"),
+    ({"gateway": {"hosts": ["acme.openova.io", "shop.openova.io"], "path": "/"}}, "gateway.hosts[1]"),
     ({"subsets": [{"name": "v1"}, {"name": "v1"}], "weights": {"v1": 100}}, "subsets[1].name"),
     ({"name": "Shop"}, "name"),
 ])

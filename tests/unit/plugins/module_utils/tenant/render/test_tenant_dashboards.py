@@ -33,13 +33,13 @@ def test_four_dashboards_in_the_tenants_folder(tenant, platform):
     objs = dashboards.render_dashboards(tenant(display_name="ACME"), platform)
     assert [o["metadata"]["name"] for o in objs] == [
         "tenant-acme-services", "tenant-acme-workloads", "tenant-acme-logs", "tenant-acme-redpanda"]
-    folder = render_observability(tenant(), platform)[0]
+    folder = next(o for o in render_observability(tenant(), platform) if o["kind"] == "GrafanaFolder")
     for obj in objs:
         assert obj["apiVersion"] == "grafana.integreatly.org/v1beta1" and obj["kind"] == "GrafanaDashboard"
         assert obj["metadata"]["namespace"] == "openova-observability"
         assert obj["metadata"]["labels"]["openova.io/tenant"] == "acme"
         assert obj["spec"]["folderRef"] == folder["metadata"]["name"]
-        assert obj["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
+        assert obj["spec"]["instanceSelector"] == {"matchLabels": {"openova.io/grafana-instance": "tenant-acme"}}
         model = json.loads(obj["spec"]["json"])
         assert model["uid"] == obj["spec"]["uid"] and len(model["uid"]) <= 40
         assert model["title"].startswith("ACME: ")
@@ -48,7 +48,7 @@ def test_four_dashboards_in_the_tenants_folder(tenant, platform):
 @pytest.mark.parametrize("name,namespaces", [("acme", ["acme-dev", "acme-prod"]), ("globex", ["globex"])])
 def test_every_panel_uses_the_tenants_datasources_and_every_query_is_scoped(tenant, platform, name, namespaces):
     t = tenant(name=name, namespaces=namespaces, owners={"admin": ["%s-admins" % name]})
-    own = {ds["spec"]["uid"] for ds in render_observability(t, platform)[1:]}
+    own = {ds["spec"]["uid"] for ds in render_observability(t, platform) if ds["kind"] == "GrafanaDatasource"}
     ns_regex = "|".join(sorted(namespaces))
     seen_queries = 0
     for dash, model in models(dashboards.render_dashboards(t, platform)).items():

@@ -16,11 +16,13 @@ def test_postgres_objects(tenant, platform, passwords):
         ("Secret", "acme-dev"), ("Secret", "acme-prod")]
     assert objs[0]["type"] == "kubernetes.io/basic-auth"
     assert objs[1]["spec"]["passwordSecret"] == {"name": "tenant-acme-postgres"}
-    assert objs[2]["spec"]["cluster"] == {"name": "platform-pg"} and objs[2]["spec"]["owner"] == "acme"
+    assert objs[2]["spec"]["cluster"] == {"name": "platform-pg"} and objs[2]["spec"]["owner"] == "tenant_acme"
+    assert objs[1]["spec"]["name"] == "tenant_acme" and objs[2]["spec"]["name"] == "acme"
     creds = dict((k, base64.b64decode(v).decode()) for k, v in objs[3]["data"].items())
-    assert creds == {"username": "acme", "password": "pw", "host": "platform-pg-rw.openova-data.svc",
+    assert creds == {"username": "tenant_acme", "password": "pw", "host": "platform-pg-rw.openova-data.svc",
                      "port": "5432", "dbname": "acme",
-                     "uri": "postgresql://acme:pw@platform-pg-rw.openova-data.svc:5432/acme"}
+                     "uri": "postgresql://tenant_acme:pw@platform-pg-rw.openova-data.svc:5432/acme"}
+
 
 
 # ---------------------------------------------------------------- reclaim policies and offboarding order
@@ -77,7 +79,7 @@ def test_reclaim_policies_agree_so_offboarding_cannot_stall(tenant, platform):
     for order in (_offboarding_order(list(reversed(crs))), _offboarding_order(crs)):
         assert order == [("Database", "tenant-acme"), ("DatabaseRole", "tenant-acme")]
         databases, roles, terminating = operator_offboarding(crs, order)
-        assert terminating == [] and databases == {"acme": "acme"} and roles == {"acme"}
+        assert terminating == [] and databases == {"acme": "tenant_acme"} and roles == {"tenant_acme"}
 
 
 def test_the_model_catches_the_old_mismatch(tenant, platform):
@@ -92,3 +94,11 @@ def test_the_model_catches_the_old_mismatch(tenant, platform):
             for c in crs]
     assert operator_offboarding(both, [("Database", "tenant-acme"), ("DatabaseRole", "tenant-acme")])[2] == []
     assert operator_offboarding(both, [("DatabaseRole", "tenant-acme"), ("Database", "tenant-acme")])[2] != []
+
+
+def test_the_role_follows_the_tenant_not_the_database(tenant, platform, passwords):
+    """Two tenants never share a role, whatever databases they ask for."""
+    one = render_postgres(tenant(postgres={"enabled": True, "database": "acme_shared"}), platform, "pw")
+    other = render_postgres(tenant(name="acme-x", namespaces=["acme-x"], postgres={"enabled": True}), platform, "pw")
+    assert one[1]["spec"]["name"] == "tenant_acme" and other[1]["spec"]["name"] == "tenant_acme_x"
+    assert one[2]["spec"]["name"] == "acme_shared" and other[2]["spec"]["name"] == "acme_x"

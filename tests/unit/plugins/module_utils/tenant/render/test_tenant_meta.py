@@ -11,12 +11,16 @@ def test_labels(tenant, platform, passwords):
 
 def test_owned_selector_is_sorted(tenant, platform, passwords):
     assert meta.owned_selector(["b", "a"]) == \
-        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a,b),!openova.io/credentials-for"
+        ("app.kubernetes.io/managed-by=openova-platform,app.kubernetes.io/part-of=openova-tenant,"
+         "openova.io/tenant in (a,b),!openova.io/credentials-for")
+    assert meta.all_tenants_selector() == \
+        "app.kubernetes.io/managed-by=openova-platform,app.kubernetes.io/part-of=openova-tenant,openova.io/tenant"
 
 
 def test_credential_objects_have_their_own_selector(tenant, platform, passwords):
     assert meta.owned_selector(["a"], credentials_for="harbor") == \
-        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a),openova.io/credentials-for=harbor"
+        ("app.kubernetes.io/managed-by=openova-platform,app.kubernetes.io/part-of=openova-tenant,"
+         "openova.io/tenant in (a),openova.io/credentials-for=harbor")
 
 
 def test_obj_and_is_managed(tenant, platform, passwords):

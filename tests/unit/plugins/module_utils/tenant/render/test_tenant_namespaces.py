@@ -47,10 +47,18 @@ def test_quota(spec, key, value, tenant, platform, passwords):
 
 def test_limit_range(tenant, platform, passwords):
     objs = render_quota(tenant(limits={"max_cpu": "1"}), platform)
-    assert [o["kind"] for o in objs] == ["ResourceQuota", "LimitRange"] * 2
-    (limit,) = objs[1]["spec"]["limits"]
+    assert [o["kind"] for o in objs] == ["ResourceQuota", "ResourceQuota", "LimitRange"] * 2
+    (limit,) = objs[2]["spec"]["limits"]
     assert limit == {"type": "Container", "default": {"cpu": "500m", "memory": "512Mi"},
                      "defaultRequest": {"cpu": "100m", "memory": "128Mi"}, "max": {"cpu": "1", "memory": "4Gi"}}
+
+
+def test_priority_quota_admits_only_the_tenant_class(tenant, platform, passwords):
+    quota = render_quota(tenant(), platform)[1]
+    assert quota["metadata"]["name"] == "openova-priority"
+    assert quota["spec"] == {"hard": {"pods": "0"}, "scopeSelector": {"matchExpressions": [
+        {"scopeName": "PriorityClass", "operator": "Exists"},
+        {"scopeName": "PriorityClass", "operator": "NotIn", "values": ["openova-tenant"]}]}}
 
 
 def test_default_service_account(tenant, platform, passwords):

@@ -18,7 +18,7 @@ def test_every_object_is_labelled_and_order_is_stable(tenant, platform, password
         assert labels["openova.io/tenant"] == "acme"
         assert labels["app.kubernetes.io/managed-by"] == "openova-platform"
     refs = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objs]
-    assert len(refs) == len(set(refs)) == 46  # 4 GrafanaDashboards
+    assert len(refs) == len(set(refs)) == 50  # 4 GrafanaDashboards
 
 
 def test_renderers_are_pure():
@@ -26,6 +26,6 @@ def test_renderers_are_pure():
     forbidden = re.compile(r"^\s*(import|from)\s+(kubernetes|time|datetime|random|secrets|os|socket|urllib)\b|open\(",
                            re.M)
     files = sorted(Path(render_pkg.__file__).parent.glob("*.py"))
-    assert len(files) == 10
+    assert len(files) == 11  # with admission.py and dashboards.py
     for path in files:
         assert not forbidden.search(path.read_text()), path.name
