@@ -177,6 +177,10 @@ def check_object(obj, params, pdbs=(), source=None, index=None):
     defaults = apply_defaults(spec, prefix)
     findings = []
     for rule in POD_RULES:
+        if not rule.applies_to(spec):
+            findings.append(_finding(base, rule.id, SKIP, "%s: not required for run-to-completion pods "
+                                     "(%s.restartPolicy %s)" % (rule.id, prefix, _get(spec, "restartPolicy"))))
+            continue
         violations = rule.check(spec, meta, prefix, params, params.tenant)
         if violations:
             message = "%s (%s)" % (rule_message(rule, params), "; ".join(v[1] for v in violations))

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    PDB_KINDS, PDB_RULE_ID, POD_RULES, Params, policy_name, rule_message,
+    LONG_RUNNING, PDB_KINDS, PDB_RULE_ID, POD_RULES, Params, long_running_precondition, policy_name, rule_message,
 )
 
 KYVERNO_API = "kyverno.io/v1"
@@ -69,13 +69,15 @@ def _policy(meta, rules, background=True):
 
 def render_pod_rule_policy(rule, params):
     """One ClusterPolicy with one rule named after the rule id; Kyverno autogen adds
-    autogen-<id> (template controllers) and autogen-cronjob-<id>."""
+    autogen-<id> (template controllers) and autogen-cronjob-<id>. Rules for long-running pods
+    only carry a restartPolicy precondition, so run-to-completion pods skip them."""
     message = rule_message(rule, params)
     validate = dict(rule.kyverno(params))
     validate = dict(failureAction=params.action, message=message, **validate)
     context = rule.context(params) if rule.context else None
+    pre = {"all": [long_running_precondition()]} if rule.scope == LONG_RUNNING else None
     return _policy(_meta(policy_name(rule.id), rule.title, message),
-                   [_rule(params, rule.id, ["Pod"], {"validate": validate}, context=context)])
+                   [_rule(params, rule.id, ["Pod"], {"validate": validate}, context=context, preconditions=pre)])
 
 
 def render_mutate_policy(params):

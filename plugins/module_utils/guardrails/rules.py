@@ -365,8 +365,34 @@ def tenant_context(params):
     }}]
 
 
+# ---------------------------------------------------------------- scope
+# Which pods a rule judges. Probes, topology spread and PodDisruptionBudgets keep a service
+# available; a run-to-completion pod (a Job's, a CronJob's, a bare Pod that does not restart)
+# needs none of them, but it still needs requests and limits, the security context, images from
+# the tenant's registry and everything else. The pod's own restartPolicy tells the two apart at
+# every level the rules see: the API server requires restartPolicy Always of every Deployment,
+# StatefulSet, DaemonSet, ReplicaSet and ReplicationController template, and Never or OnFailure
+# of every Job's (and so every CronJob's); a bare Pod defaults to Always.
+ALL_PODS = "all"
+LONG_RUNNING = "long-running"
+RESTART_ALWAYS = "Always"
+
+
+def is_long_running(pod_spec):
+    """The mirror of the Kyverno precondition ``restartPolicy || 'Always'`` equals ``Always``."""
+    policy = _get(pod_spec, "restartPolicy")
+    return (policy if _truthy(policy) else RESTART_ALWAYS) == RESTART_ALWAYS
+
+
+def long_running_precondition():
+    """Kyverno precondition of the long-running rules; autogen rewrites request.object.spec to the
+    template's spec for every controller, so Job and CronJob templates skip these rules too."""
+    return {"key": "{{ request.object.spec.restartPolicy || '%s' }}" % RESTART_ALWAYS,
+            "operator": "Equals", "value": RESTART_ALWAYS}
+
+
 class Rule:
-    def __init__(self, rule_id, number, title, message, check, kyverno, context=None):
+    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, scope=ALL_PODS):
         self.id = rule_id
         self.number = number
         self.title = title
@@ -374,6 +400,11 @@ class Rule:
         self.check = check
         self.kyverno = kyverno
         self.context = context
+        self.scope = scope
+
+    def applies_to(self, pod_spec):
+        """False when this rule does not judge the pod (a long-running rule on a run-to-completion pod)."""
+        return self.scope == ALL_PODS or is_long_running(pod_spec)
 
 
 # The pod rules: applied to Pods and, through Kyverno autogen, to every pod controller.
@@ -384,12 +415,12 @@ POD_RULES = (
          check_requests_limits, kyverno_requests_limits),
     Rule("require-probes", 2, "Liveness and readiness probes",
          "require-probes: set livenessProbe and readinessProbe on every container (containers[]) "
-         "of the pod template.",
-         check_probes, kyverno_probes),
+         "of the pod template (long-running pods; Jobs and CronJobs need none).",
+         check_probes, kyverno_probes, scope=LONG_RUNNING),
     Rule("require-topology-spread", 4, "Topology spread",
          "require-topology-spread: add topologySpreadConstraints to the pod template with a topologyKey for "
-         "each of: {keys}.",
-         check_topology_spread, kyverno_topology_spread),
+         "each of: {keys} (long-running pods; Jobs and CronJobs need none).",
+         check_topology_spread, kyverno_topology_spread, scope=LONG_RUNNING),
     Rule("require-security-context", 5, "Non-root, read-only root filesystem, no privilege escalation",
          "require-security-context: every container and init container needs securityContext.runAsNonRoot: true "
          "(or the pod's securityContext.runAsNonRoot: true), securityContext.readOnlyRootFilesystem: true and "
@@ -441,7 +472,8 @@ def pdb_selects(pdb, namespace, labels):
 
 
 def needs_pdb(obj):
-    """Deployments and StatefulSets with more than one replica (an absent replicas is 1)."""
+    """Deployments and StatefulSets with more than one replica (an absent replicas is 1): the
+    long-running controllers that keep several replicas; Jobs and CronJobs never need one."""
     if obj.get("kind") not in PDB_KINDS:
         return False
     replicas = _get(obj, "spec", "replicas")

@@ -99,3 +99,15 @@ def test_committed_kyverno_suite_matches_the_renderer():
     proc = subprocess.run([sys.executable, str(REPO / "tests/kyverno/generate.py"), "--check"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr + "\nrun: python3 tests/kyverno/generate.py"
+
+
+def test_rules_for_long_running_pods_carry_the_restart_policy_precondition():
+    objs = by_name(render_policies(Params()))
+    for rule in POD_RULES:
+        spec_rule = objs[policy_name(rule.id)]["spec"]["rules"][0]
+        if rule.id in ("require-probes", "require-topology-spread"):
+            assert spec_rule["preconditions"] == {"all": [{
+                "key": "{{ request.object.spec.restartPolicy || 'Always' }}", "operator": "Equals",
+                "value": "Always"}]}
+        else:
+            assert "preconditions" not in spec_rule, rule.id

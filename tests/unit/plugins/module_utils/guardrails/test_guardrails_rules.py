@@ -157,3 +157,21 @@ def test_pdb_selects_same_namespace_and_subset_only():
 def test_rule_ids_are_unique_and_numbered_like_the_issue():
     assert len(set(rules.RULE_IDS)) == len(rules.RULE_IDS) == 9
     assert sorted(r.number for r in rules.POD_RULES) == [1, 2, 4, 5, 6, 7, 8, 9]  # 3 is require-pdb
+
+
+@pytest.mark.parametrize("restart_policy, long_running", [
+    (None, True), ("", True), ("Always", True), ("Never", False), ("OnFailure", False), (0, False),
+])
+def test_long_running_follows_the_restart_policy_like_the_kyverno_precondition(restart_policy, long_running):
+    pod_spec = spec() if restart_policy is None else spec(restartPolicy=restart_policy)
+    assert rules.is_long_running(pod_spec) is long_running
+
+
+def test_only_probes_and_topology_spread_are_for_long_running_pods():
+    scoped = sorted(r.id for r in rules.POD_RULES if r.scope == rules.LONG_RUNNING)
+    assert scoped == ["require-probes", "require-topology-spread"]
+    job_pod = spec(restartPolicy="Never")
+    assert [r.id for r in rules.POD_RULES if not r.applies_to(job_pod)] == scoped
+    assert all(r.applies_to(spec()) for r in rules.POD_RULES)
+    # require-pdb never applies to Jobs or CronJobs, whatever their parallelism.
+    assert not rules.needs_pdb({"kind": "Job", "spec": {"parallelism": 3}})
