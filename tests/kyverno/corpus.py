@@ -159,8 +159,11 @@ def fixtures():
         lambda s: s["initContainers"][0]["resources"]["requests"].pop("memory")), expect=r)))
     add("cronjob-no-resources", workload("CronJob", "cronjob-no-resources", _mod(
         pod_spec([C("report")]), lambda s: s["containers"][0].pop("resources")), expect=r))
-    add("pod-sidecar-no-limits", workload("Pod", "pod-sidecar-no-limits", _mod(
+    add("rs-sidecar-no-limits", workload("ReplicaSet", "rs-sidecar-no-limits", _mod(
         pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1]["resources"].pop("limits")), expect=r))
+    # A Pod gets what it lacks from the namespace's LimitRange before admission: the rule skips it.
+    add("pod-sidecar-no-limits", workload("Pod", "pod-sidecar-no-limits", _mod(
+        pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1]["resources"].pop("limits"))))
     add("ds-no-requests", workload("DaemonSet", "ds-no-requests", _mod(
         pod_spec([C("agent")]), lambda s: s["containers"][0]["resources"].pop("requests")), expect=r))
 

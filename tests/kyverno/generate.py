@@ -76,8 +76,8 @@ def expected(fixtures, pdb_mode):
         for key in POD_KINDS[kind][0]:
             spec = spec[key]
         for rule in POD_RULES:
-            if not rule.applies_to(spec):
-                result = "skip"  # a rule for long-running pods on a run-to-completion pod
+            if not rule.applies_to(kind, spec):
+                result = "skip"  # a long-running rule on a run-to-completion pod, a template rule on a Pod
             else:
                 result = "fail" if expect == rule.id else "pass"
             out.append((policy_name(rule.id), rule_name(rule.id, kind), kind, result, name))

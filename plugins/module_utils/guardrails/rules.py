@@ -384,6 +384,13 @@ def is_long_running(pod_spec):
     return (policy if _truthy(policy) else RESTART_ALWAYS) == RESTART_ALWAYS
 
 
+def controller_precondition():
+    """Kyverno precondition of the rules that judge pod templates only: autogen leaves
+    request.object.kind alone, so a controller's own rule sees its kind and a Pod's rule
+    sees Pod."""
+    return {"key": "{{ request.object.kind }}", "operator": "NotEquals", "value": "Pod"}
+
+
 def long_running_precondition():
     """Kyverno precondition of the long-running rules; autogen rewrites request.object.spec to the
     template's spec for every controller, so Job and CronJob templates skip these rules too."""
@@ -392,7 +399,8 @@ def long_running_precondition():
 
 
 class Rule:
-    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, scope=ALL_PODS):
+    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, scope=ALL_PODS,
+                 bare_pods=True):
         self.id = rule_id
         self.number = number
         self.title = title
@@ -401,18 +409,36 @@ class Rule:
         self.kyverno = kyverno
         self.context = context
         self.scope = scope
+        # False: the rule judges the pod templates of workloads, not a Pod itself (see POD_RULES).
+        self.bare_pods = bare_pods
 
-    def applies_to(self, pod_spec):
-        """False when this rule does not judge the pod (a long-running rule on a run-to-completion pod)."""
+    def applies_to(self, kind, pod_spec):
+        """False when this rule does not judge the object: a long-running rule on a run-to-completion
+        pod, or a template rule on a Pod."""
+        if kind == "Pod" and not self.bare_pods:
+            return False
         return self.scope == ALL_PODS or is_long_running(pod_spec)
+
+    def preconditions(self):
+        """The Kyverno preconditions that give the rule its scope (None: every pod)."""
+        conds = []
+        if not self.bare_pods:
+            conds.append(controller_precondition())
+        if self.scope == LONG_RUNNING:
+            conds.append(long_running_precondition())
+        return {"all": conds} if conds else None
 
 
 # The pod rules: applied to Pods and, through Kyverno autogen, to every pod controller.
+# require-requests-limits judges the templates of workloads, not Pods: the API server's
+# LimitRanger gives every container of a Pod the requests and limits it lacks from the
+# namespace's LimitRange (every tenant namespace has one) before any webhook sees the Pod, so
+# a Pod can never fail it at admission, and the offline verdict says so.
 POD_RULES = (
     Rule("require-requests-limits", 1, "Resource requests and limits",
          "require-requests-limits: set resources.requests.cpu, resources.requests.memory, resources.limits.cpu "
          "and resources.limits.memory on every container and init container of the pod template.",
-         check_requests_limits, kyverno_requests_limits),
+         check_requests_limits, kyverno_requests_limits, bare_pods=False),
     Rule("require-probes", 2, "Liveness and readiness probes",
          "require-probes: set livenessProbe and readinessProbe on every container (containers[]) "
          "of the pod template (long-running pods; Jobs and CronJobs need none).",

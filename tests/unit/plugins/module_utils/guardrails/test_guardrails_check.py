@@ -218,3 +218,19 @@ def test_jobs_and_cronjobs_skip_probes_and_spread_but_keep_the_other_rules():
     failed = sorted(f["rule"] for f in run(definitions=[broken], report_only=True)["findings"]
                     if f["result"] == "fail")
     assert failed == ["require-requests-limits", "require-security-context", "restrict-image-registries"]
+
+
+def test_a_pod_without_limits_is_left_to_the_limit_range_and_a_privileged_container_keeps_no_default():
+    pod_container = copy.deepcopy(CONTAINER)
+    del pod_container["resources"]["limits"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "acme-dev"},
+           "spec": {"containers": [pod_container],
+                    "topologySpreadConstraints": [{"topologyKey": "kubernetes.io/hostname", "maxSkew": 1}]}}
+    verdicts = {f["rule"]: f for f in run(definitions=[pod], report_only=True)["findings"]}
+    assert verdicts["require-requests-limits"]["result"] == "skip"
+    assert "LimitRange" in verdicts["require-requests-limits"]["message"]
+    spec = {"containers": [{"name": "a", "securityContext": {"privileged": True}}, {"name": "b"}]}
+    check.apply_defaults(spec, "spec")
+    assert "allowPrivilegeEscalation" not in spec["containers"][0]["securityContext"]
+    assert spec["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert spec["containers"][1]["securityContext"]["allowPrivilegeEscalation"] is False

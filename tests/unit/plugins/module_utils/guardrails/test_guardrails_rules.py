@@ -171,7 +171,15 @@ def test_only_probes_and_topology_spread_are_for_long_running_pods():
     scoped = sorted(r.id for r in rules.POD_RULES if r.scope == rules.LONG_RUNNING)
     assert scoped == ["require-probes", "require-topology-spread"]
     job_pod = spec(restartPolicy="Never")
-    assert [r.id for r in rules.POD_RULES if not r.applies_to(job_pod)] == scoped
-    assert all(r.applies_to(spec()) for r in rules.POD_RULES)
+    assert [r.id for r in rules.POD_RULES if not r.applies_to("Job", job_pod)] == scoped
+    assert all(r.applies_to("Deployment", spec()) for r in rules.POD_RULES)
     # require-pdb never applies to Jobs or CronJobs, whatever their parallelism.
     assert not rules.needs_pdb({"kind": "Job", "spec": {"parallelism": 3}})
+
+
+def test_requests_and_limits_judge_templates_not_pods():
+    """A Pod gets what it lacks from the namespace's LimitRange before any webhook sees it."""
+    rule = [r for r in rules.POD_RULES if r.id == "require-requests-limits"][0]
+    assert not rule.applies_to("Pod", spec())
+    assert all(rule.applies_to(kind, spec()) for kind in rules.POD_KINDS if kind != "Pod")
+    assert [r.id for r in rules.POD_RULES if not r.bare_pods] == ["require-requests-limits"]
