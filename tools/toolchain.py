@@ -25,12 +25,15 @@ ETCD_VERSION = "v3.6.16"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v3.19.5"  # kubernetes.core 6.2 drives Helm 3
 KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crds/kyverno
-# istio.io/istio is served only as pseudo-versions. The proxy does not serve the
-# 1.30.3 tag's commit (56df41f6); this is the release-1.30 branch (VERSION 1.30,
-# istio.io/api v1.30.4-0...) of 2026-08-26, 52+ commits after the 1.30.3 tag and
-# before 1.30.4. The other served versions are master (VERSION 1.31).
-ISTIO_VERSION = "v0.0.0-20260826214018-9739e10eb9d7"
-ISTIO_RELEASE = "1.30"  # the VERSION file of ISTIO_VERSION; upstream's dev builds say <VERSION>-dev
+# istio.io/istio is served only as pseudo-versions, and only one of them builds from the
+# proxy: the 1.30.3 tag's commit (56df41f6) is not served; the release-1.30 branch of
+# 2026-08-26 (9739e10eb9d7, VERSION 1.30, closest to 1.30.3) and master of 2026-04-23
+# (b01690e6db7d) are, but the proxy refuses (403) dependencies they pin (istio.io/api and
+# istio.io/client-go v1.30.4-0..., go-control-plane/envoy v1.37.1-0.20260409...,
+# agentgateway/api pseudo-versions). This is master of 2026-08-27 (VERSION 1.31, istio.io/api
+# v1.31.0-rc.0...), whose whole module graph is served; it runs with the 1.30.3 charts.
+ISTIO_VERSION = "v0.0.0-20260827124520-eed52ebb66ad"
+ISTIO_RELEASE = "1.31"  # the VERSION file of ISTIO_VERSION; upstream's dev builds say <VERSION>-dev
 
 
 def cache_dir() -> Path:
