@@ -35,10 +35,10 @@ test: setup ## every test: unit, integration, sanity, lint, molecule, kyverno (w
 	@bash tools/test.sh
 
 unit: setup ## unit tests only (no cluster)
-	@$(VENV)/bin/pytest -q tests/unit
+	@bash tools/test.sh unit
 
-integration: cluster-up ## integration tests against the local cluster
-	@$(VENV)/bin/pytest -q tests/integration
+integration: setup ## integration tests against the local cluster (started when not running)
+	@bash tools/test.sh integration
 
 lint: setup ## ansible-lint, production profile
 	@bash tools/test.sh lint
@@ -49,8 +49,9 @@ sanity: setup ## ansible-test sanity, offline
 molecule: cluster-up ## molecule default scenario on the local cluster
 	@bash tools/test.sh molecule
 
-platform: cluster-up ## site.yml on the local cluster with the project's own test charts
-	@$(VENV)/bin/ansible-playbook site.yml -i inventories/test/hosts.yml
+platform: setup ## site.yml from ../shared/charts on a local `platform` cluster (make demo without the tenant)
+	@$(DEVCLUSTER) --name demo up --profile platform
+	@K8S_AUTH_KUBECONFIG=$(CACHE)/clusters/demo/admin.kubeconfig $(VENV)/bin/ansible-playbook site.yml -i inventories/local/hosts.yml
 
 build: setup ## build the collection tarball
 	@$(VENV)/bin/ansible-galaxy collection build --force --output-path $(CACHE)/dist .

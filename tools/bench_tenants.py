@@ -25,6 +25,7 @@ CACHE = Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO / ".cache")
 sys.path.insert(0, str(REPO))
 import tests.conftest  # noqa: E402,F401  (makes ansible_collections.openova.platform importable)
 
+from ansible_collections.openova.platform.plugins.module_utils import facts  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.client import Client  # noqa: E402
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v  # noqa: E402
@@ -34,7 +35,8 @@ from ansible_collections.openova.platform.plugins.module_utils.tenant.render imp
 )
 from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant  # noqa: E402
 
-PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
+PLATFORM_NAMESPACES = (facts.REDPANDA_NAMESPACE, facts.DATA_NAMESPACE, facts.OBSERVABILITY_NAMESPACE,
+                       facts.INGRESS_NAMESPACE)
 
 
 def specs(prefix, count):

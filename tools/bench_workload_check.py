@@ -18,15 +18,14 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "kyverno"))
-COLLECTIONS = REPO / ".cache" / "collections"
-link = COLLECTIONS / "ansible_collections" / "openova" / "platform"
-if not link.exists():
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(REPO)
-sys.path.insert(0, str(COLLECTIONS))
+sys.path.insert(0, str(REPO / "tests"))
+
+import collection  # noqa: E402
+
+collection.install()
 
 import corpus  # noqa: E402
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import run_workload_check  # noqa: E402
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check  # noqa: E402
 
 
 def write_manifests(directory, count):

@@ -84,48 +84,68 @@ def _leaf(ca_key, ca_cert, cn, org=None, server=False, client=False, sans=()):
     return key, builder.sign(ca_key, hashes.SHA256())
 
 
-# name -> (common name, organisation, server, client)
+# name -> (common name, organisation)
 CLIENTS = {
     "admin": ("openova-admin", "system:masters"),
     "controller-manager": ("system:kube-controller-manager", None),
     "scheduler": ("system:kube-scheduler", None),
     "kwok": ("kwok-controller", "system:masters"),
     "apiserver-etcd-client": ("kube-apiserver-etcd-client", None),
+    # kube-apiserver towards its egress proxy, and devcluster's own controllers
+    # (load balancer, volume provisioner, kwok Stages, the proxy's Service lookups).
+    "apiserver-egress-client": ("kube-apiserver-egress-client", None),
+    "devcluster": ("devcluster-controllers", "system:masters"),
 }
+# Serving certificates for 127.0.0.1 besides the API server's.
+SERVERS = ("egress-proxy",)
+
+
+def _load(pki: Path, name: str):
+    key = serialization.load_pem_private_key((pki / f"{name}.key").read_bytes(), password=None)
+    return key, x509.load_pem_x509_certificate((pki / f"{name}.crt").read_bytes())
+
+
+def _missing(pki: Path, name: str) -> bool:
+    return not ((pki / f"{name}.key").exists() and (pki / f"{name}.crt").exists())
+
+
+def _write_pair(pki: Path, name: str, pair) -> None:
+    _write_key(pki / f"{name}.key", pair[0])
+    _write_cert(pki / f"{name}.crt", pair[1])
 
 
 def generate(pki: Path, service_ip: str) -> None:
-    """Write every certificate the control plane needs into ``pki`` (once)."""
-    if (pki / "ca.crt").exists():
-        return
+    """Write every certificate the control plane needs into ``pki``; what is
+    already there is kept, and what a newer devcluster needs is added."""
     pki.mkdir(parents=True, exist_ok=True)
-    ca_key, ca_cert = _ca("openova-local-ca")
-    _write_key(pki / "ca.key", ca_key)
-    _write_cert(pki / "ca.crt", ca_cert)
+    if _missing(pki, "ca"):
+        _write_pair(pki, "ca", _ca("openova-local-ca"))
+    ca_key, ca_cert = _load(pki, "ca")
 
     sans = ("127.0.0.1", service_ip, "localhost", "kubernetes", "kubernetes.default",
             "kubernetes.default.svc", "kubernetes.default.svc.cluster.local")
     for name, extra in (("apiserver", {"server": True}),
                         ("etcd-server", {"server": True, "client": True})):
-        key, cert = _leaf(ca_key, ca_cert, name, sans=sans, **extra)
-        _write_key(pki / f"{name}.key", key)
-        _write_cert(pki / f"{name}.crt", cert)
+        if _missing(pki, name):
+            _write_pair(pki, name, _leaf(ca_key, ca_cert, name, sans=sans, **extra))
+    for name in SERVERS:
+        if _missing(pki, name):
+            _write_pair(pki, name, _leaf(ca_key, ca_cert, name, server=True, sans=("127.0.0.1",)))
     for name, (cn, org) in CLIENTS.items():
-        key, cert = _leaf(ca_key, ca_cert, cn, org, client=True)
-        _write_key(pki / f"{name}.key", key)
-        _write_cert(pki / f"{name}.crt", cert)
+        if _missing(pki, name):
+            _write_pair(pki, name, _leaf(ca_key, ca_cert, cn, org, client=True))
 
-    fp_key, fp_cert = _ca("openova-front-proxy-ca")
-    _write_key(pki / "front-proxy-ca.key", fp_key)
-    _write_cert(pki / "front-proxy-ca.crt", fp_cert)
-    key, cert = _leaf(fp_key, fp_cert, "front-proxy-client", client=True)
-    _write_key(pki / "front-proxy-client.key", key)
-    _write_cert(pki / "front-proxy-client.crt", cert)
+    if _missing(pki, "front-proxy-ca"):
+        _write_pair(pki, "front-proxy-ca", _ca("openova-front-proxy-ca"))
+    if _missing(pki, "front-proxy-client"):
+        fp_key, fp_cert = _load(pki, "front-proxy-ca")
+        _write_pair(pki, "front-proxy-client", _leaf(fp_key, fp_cert, "front-proxy-client", client=True))
 
-    sa_key = _key()
-    _write_key(pki / "sa.key", sa_key)
-    (pki / "sa.pub").write_bytes(sa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    if not (pki / "sa.key").exists():
+        sa_key = _key()
+        _write_key(pki / "sa.key", sa_key)
+        (pki / "sa.pub").write_bytes(sa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def kubeconfig(pki: Path, server: str, client: str, cluster_name: str = "openova-local") -> str:

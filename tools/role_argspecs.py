@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write roles/<role>/meta/argument_specs.yml from roles/<role>/defaults/main.yml.
 
-The comment lines right above a default are its description; the type comes from the
+The comment lines right above a default are its description, the value is the option's
+`default:` (Jinja strings as written; Ansible templates them when the role runs); the type comes from the
 value (a Jinja string is a str unless the comment ends with `[type: list]` or similar,
 and `[choices: a|b]` adds choices). tests/unit/roles/test_argument_specs.py checks that
 the two files list the same keys, so run this after editing a role's defaults:
@@ -47,6 +48,7 @@ def parse(defaults_path):
                 opt["elements"] = "raw"
             if mc:
                 opt["choices"] = mc.group(1).split("|")
+            opt["default"] = values[key]
             options[key] = opt
             comment = []
         elif not line.startswith(" "):
@@ -56,6 +58,7 @@ def parse(defaults_path):
 
 def main(names):
     roles = names or sorted(p.parent.parent.name for p in ROOT.glob("roles/*/defaults/main.yml"))
+    roles = [role.rstrip("/").rsplit("/", 1)[-1] for role in roles]
     for role in roles:
         base = ROOT / "roles" / role
         meta = yaml.safe_load((base / "meta" / "main.yml").read_text())

@@ -27,10 +27,19 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "$want" > "$stamp"
 fi
 
-# The repository root is the collection: link it where Ansible looks.
-link="$CACHE/collections/ansible_collections/openova/platform"
-mkdir -p "$(dirname "$link")"
-if [[ "$(readlink "$link" 2>/dev/null)" != "$PWD" ]]; then
-  rm -rf "$link"
-  ln -s "$PWD" "$link"
+# The repository root is the collection: link it where Ansible looks (tests/collection.py).
+OPENOVA_CACHE_DIR="$CACHE" "$VENV/bin/python" tests/collection.py >/dev/null
+# The LiteLLM proxy for the contract tests, in a virtualenv of its own
+# (see requirements-contract.txt).
+llm_venv="$CACHE/venvs/litellm"
+llm_stamp="$llm_venv/.requirements.sha"
+llm_want=$(sha256sum requirements-contract.txt | cut -d' ' -f1)
+if [[ "$(cat "$llm_stamp" 2>/dev/null)" != "$llm_want" ]]; then
+  echo "setup: installing requirements-contract.txt into $llm_venv"
+  [[ -x "$llm_venv/bin/python" ]] || "$PYTHON" -m venv "$llm_venv"
+  if ! "$llm_venv/bin/pip" install -q --disable-pip-version-check -r requirements-contract.txt; then
+    echo "setup: pip could not install requirements-contract.txt; PyPI must be reachable" >&2
+    exit 1
+  fi
+  echo "$llm_want" > "$llm_stamp"
 fi

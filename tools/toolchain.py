@@ -24,6 +24,8 @@ KUBERNETES_VERSION = "v1.36.3"
 ETCD_VERSION = "v3.6.16"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v3.19.5"  # kubernetes.core 6.2 drives Helm 3
+# The commit of helm's v3.19.5 tag, which its release build stamps into `helm version`.
+HELM_GIT_COMMIT = "4a19a5b6fb912c5c28a779e73f2e0880d9e239a4"
 KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crds/kyverno
 # istio.io/istio is served only as pseudo-versions, and only one of them builds from the
 # proxy: the 1.30.3 tag's commit (56df41f6) is not served; the release-1.30 branch of
@@ -109,6 +111,22 @@ def _k8s_ldflags(version: str) -> str:
     return " ".join(flags)
 
 
+def _helm_ldflags(version: str, git_commit: str, client_go: str = "v0.34.2") -> str:
+    """What helm's Makefile passes for a tagged release build: the version (no
+    "unreleased" metadata on a tag), the commit and a clean tree, and the default
+    Kubernetes version for `template` and `lint` without a cluster, derived from
+    the client-go it is built with (v0.34.x gives 1.34) in two packages."""
+    major = int(client_go.lstrip("v").split(".")[0]) + 1
+    minor = client_go.lstrip("v").split(".")[1]
+    flags = [f"-X helm.sh/helm/v3/internal/version.version={version}",
+             "-X helm.sh/helm/v3/internal/version.metadata=",
+             f"-X helm.sh/helm/v3/internal/version.gitCommit={git_commit}",
+             "-X helm.sh/helm/v3/internal/version.gitTreeState=clean"]
+    for pkg in ("helm.sh/helm/v3/pkg/lint/rules", "helm.sh/helm/v3/pkg/chartutil"):
+        flags += [f"-X {pkg}.k8sVersionMajor={major}", f"-X {pkg}.k8sVersionMinor={minor}"]
+    return " ".join(flags)
+
+
 def _k8s(command: str) -> "GoBinary":
     return GoBinary(command, "k8s.io/kubernetes", KUBERNETES_VERSION, f"k8s.io/kubernetes/cmd/{command}",
                     _k8s_staging(KUBERNETES_VERSION), ldflags=_k8s_ldflags(KUBERNETES_VERSION))
@@ -132,7 +150,8 @@ BINARIES = {
         _k8s("kubectl"),
         GoBinary("etcd", "go.etcd.io/etcd/server/v3", ETCD_VERSION, "go.etcd.io/etcd/server/v3"),
         GoBinary("kwok", "sigs.k8s.io/kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
-        GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm"),
+        GoBinary("helm", "helm.sh/helm/v3", HELM_VERSION, "helm.sh/helm/v3/cmd/helm",
+                 ldflags=_helm_ldflags(HELM_VERSION, HELM_GIT_COMMIT)),
         GoBinary("kyverno", "github.com/kyverno/kyverno", KYVERNO_VERSION,
                  "github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno"),
         # Kyverno's admission controller (its command is also called kyverno,

@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import (
     ApiError,
+    MissingKind,
     OpenovaError,
     WaitTimeout,
 )
+from ansible_collections.openova.platform.plugins.module_utils.facts import FIELD_MANAGER
 from ansible_collections.openova.platform.plugins.module_utils.managed_fields import up_to_date
 
-FIELD_MANAGER = "openova-platform"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 
 # Fields the server writes on every object. They are stripped from both sides of
@@ -156,11 +157,18 @@ class Engine:
             item.setdefault("kind", kind)
         return items
 
-    def list_owned(self, kinds, label_selector, namespace=None):
+    def list_owned(self, kinds, label_selector, namespace=None, missing_ok=False):
         """Every object of ``kinds`` (pairs of apiVersion and kind) that carries
-        the ownership ``label_selector``: one list request per kind, concurrently."""
+        the ownership ``label_selector``: one list request per kind, concurrently.
+        With ``missing_ok`` a kind the server does not serve (a CRD not installed)
+        contributes nothing instead of failing: no object of it can exist."""
         def read(kind):
-            return self.list(kind[0], kind[1], label_selector=label_selector, namespace=namespace)
+            try:
+                return self.list(kind[0], kind[1], label_selector=label_selector, namespace=namespace)
+            except MissingKind:
+                if missing_ok:
+                    return []
+                raise
 
         if len(kinds) > 1 and self.workers > 1:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(kinds))) as pool:
@@ -169,13 +177,25 @@ class Engine:
             lists = [read(kind) for kind in kinds]
         return [obj for items in lists for obj in items]
 
-    def reconcile(self, objects, owned):
-        """Apply ``objects``, then delete the ``owned`` objects they no longer
-        include. The deletes run only when every apply succeeded, so that a
-        failed apply never costs a working object (say, the HPA of a service)."""
-        results = self.apply(objects, existing=dict((ref(o), o) for o in owned)) if objects else []
-        if not any(r.action == "failed" for r in results):
-            results += self.prune(objects, owned)
+    def reconcile(self, objects, owned, existing=None, prune=True, keep=None, before_prune=None):
+        """Apply ``objects``, then delete the ``owned`` objects they no longer include.
+
+        The deletes run only when every apply succeeded, so that a failed apply never
+        costs a working object (say, the HPA of a service). ``existing`` maps ref() to
+        the live objects already read (default: ``owned``). ``keep(obj)`` true spares an
+        owned object from pruning (a namespace's default ServiceAccount goes with its
+        namespace). ``before_prune(stale)`` sees the objects about to be deleted and may
+        raise to stop (a check that needs a confirmation, such as volumes in a namespace).
+        Returns the apply results followed by the delete results."""
+        if existing is None:
+            existing = dict((ref(o), o) for o in owned)
+        results = self.apply(objects, existing=existing) if objects else []
+        if prune and not any(r.action == "failed" for r in results):
+            wanted = set(ref(o) for o in objects)
+            stale = [o for o in owned if ref(o) not in wanted and not (keep and keep(o))]
+            if before_prune is not None:
+                before_prune(stale)
+            results += self.delete([ref(o) for o in stale], existing=dict((ref(o), o) for o in owned))
         return results
 
     # ------------------------------------------------------------------ apply
@@ -325,14 +345,37 @@ def engine_for(params, client, check_mode):
                   force_conflicts=bool(params.get("force_conflicts")))
 
 
-def outcome(results, diff, subject):
-    """The common part of a module result: changed, per-object results, the
-    diff (only in diff mode, only changed objects) and, when objects failed,
-    failed and a message that starts with ``subject``."""
-    out = {"changed": any(r.changed for r in results), "results": [r.as_dict() for r in results]}
+def summarize_by(results, owner_of, owners=()):
+    """Per owner, what happened: ``{owner: {created: [...], updated: [...], deleted: [...],
+    unchanged: n, failed: [errors]}}`` (objects as ``Kind namespace/name``).
+    ``owner_of(ref)`` names an object's owner; ``owners`` get an entry even without results."""
+    summary = dict((name, {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []})
+                   for name in owners)
+    for result in results:
+        entry = summary.setdefault(owner_of(result.ref), {"created": [], "updated": [], "deleted": [],
+                                                          "unchanged": 0, "failed": []})
+        if result.action == "unchanged":
+            entry["unchanged"] += 1
+        elif result.action == "failed":
+            entry["failed"].append(result.error)
+        elif result.action in ("created", "updated", "deleted"):
+            entry[result.action].append(ref_str(result.ref))
+    return summary
+
+
+def outcome(results, diff, subject, per_object=True, limit=10):
+    """The common part of a module result: changed, per-object results (unless
+    ``per_object`` is false), the diff (only in diff mode, only changed objects) and,
+    when objects failed, failed and a message that starts with ``subject`` and names
+    the first ``limit`` failures."""
+    out = {"changed": any(r.changed for r in results)}
+    if per_object:
+        out["results"] = [r.as_dict() for r in results]
     if diff:
         out["diff"] = [r.diff() for r in results if r.changed]
     failed = [r.error for r in results if r.action == "failed"]
     if failed:
-        out.update(failed=True, msg="%s: %d object(s) failed: %s" % (subject, len(failed), "; ".join(failed)))
+        more = " (and %d more)" % (len(failed) - limit) if len(failed) > limit else ""
+        out.update(failed=True, msg="%s: %d object(s) failed: %s%s" % (
+            subject, len(failed), "; ".join(failed[:limit]), more))
     return out

@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.openova.platform.plugins.module_utils.facts import FIELD_MANAGER
+
 CONNECTION_ARGS = dict(
     kubeconfig=dict(type="path"),
     context=dict(type="str"),
@@ -22,7 +24,7 @@ CONNECTION_ARGS = dict(
 
 APPLY_ARGS = dict(
     force_conflicts=dict(type="bool", default=False),
-    field_manager=dict(type="str", default="openova-platform"),
+    field_manager=dict(type="str", default=FIELD_MANAGER),
 )
 
 

@@ -173,6 +173,46 @@ class Client:
             raise api_error(status, reason, data, method, path)
         return json.loads(data) if data else None
 
+    def proxy(self, method, namespace, service, path, port=None, scheme="http", body=None, query=None,
+              headers=None):
+        """One request to a Service through the API server's ``services/proxy``
+        subresource, with the kubeconfig's credentials. Returns ``(status,
+        headers, body bytes)`` whatever the status; raises ConnectionFailed when
+        the API server does not answer.
+
+        The API server authenticates the caller and then drops the
+        ``Authorization`` header (k8s.io/apiserver, filters/authentication.go),
+        so services behind this path must take their credentials in another
+        header. The caller needs RBAC ``services/proxy`` in ``namespace``
+        (verbs by HTTP method: get, create, update, patch, delete).
+        """
+        target = service if not port else "%s:%s" % (service, port)
+        if scheme and scheme != "http":
+            target = "%s:%s:%s" % (scheme, service, port or "")
+        full = "/api/v1/namespaces/%s/services/%s/proxy/%s" % (namespace, target, path.lstrip("/"))
+        send = {"Accept": "application/json"}
+        send.update(headers or {})
+        payload = None
+        if body is not None:
+            send.setdefault("Content-Type", "application/json")
+            payload = json.dumps(body).encode("utf-8")
+        with self._lock:
+            self.requests += 1
+        query = list((query or {}).items())
+        try:
+            if not hasattr(self.api, "param_serialize"):  # pragma: no cover - kubernetes < 34
+                raise ConnectionFailed("the service proxy needs the kubernetes Python package 34 or newer")
+            method_, url, send, _body, _post = self.api.param_serialize(
+                method=method, resource_path=full, query_params=query, header_params=send,
+                auth_settings=["BearerToken"])
+            resp = self.api.rest_client.pool_manager.request(
+                method_, url, body=payload, headers=send, retries=False,
+                timeout=urllib3.Timeout(total=self.timeout), preload_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ConnectionFailed("cannot reach the Kubernetes API at %s: %s" % (
+                self.config.host, _root_cause(exc))) from exc
+        return resp.status, dict(resp.headers), resp.data
+
     # ------------------------------------------------------------------ discovery
     def resource(self, api_version, kind):
         """The ResourceType serving ``kind`` in ``api_version``; raises MissingKind."""

@@ -39,16 +39,8 @@ requirements:
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
+  - openova.platform.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Every write is sent as a server-side dry run (C(dryRun=All)), so the API server validates the policies and
-      nothing is stored.
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
 options:
   state:
     description:
@@ -166,16 +158,17 @@ api_requests:
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.args import RULE_ARGS
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.install import run_guardrail_policies
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_guardrail_policies
+
+
+ARGUMENT_SPEC = spec(CONNECTION_ARGS, APPLY_ARGS, RULE_ARGS,
+                     state=dict(type="str", default="present", choices=["present", "absent"]),
+                     validation_failure_action=dict(type="str", default="Enforce", choices=["Enforce", "Audit"]),
+                     return_objects=dict(type="bool", default=False))
 
 
 def main():
-    run_module(
-        spec(CONNECTION_ARGS, APPLY_ARGS, RULE_ARGS,
-             state=dict(type="str", default="present", choices=["present", "absent"]),
-             validation_failure_action=dict(type="str", default="Enforce", choices=["Enforce", "Audit"]),
-             return_objects=dict(type="bool", default=False)),
-        run_guardrail_policies)
+    run_module(ARGUMENT_SPEC, run_guardrail_policies)
 
 
 if __name__ == "__main__":

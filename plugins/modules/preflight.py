@@ -23,16 +23,8 @@ requirements:
   - kubernetes >= 30.1.0
 extends_documentation_fragment:
   - openova.platform.connection
+  - openova.platform.attributes.read_only
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module never writes, so check mode changes nothing.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   min_version:
     description:
@@ -158,16 +150,17 @@ from ansible_collections.openova.platform.plugins.module_utils.common import run
 from ansible_collections.openova.platform.plugins.module_utils.preflight import run_preflight
 
 
+ARGUMENT_SPEC = spec(CONNECTION_ARGS,
+                     min_version=dict(type="str", default="1.30"),
+                     min_nodes=dict(type="int", default=1),
+                     min_zones=dict(type="int", default=1),
+                     required_crd_groups=dict(type="list", elements="str", default=[]),
+                     require_default_storage_class=dict(type="bool", default=False),
+                     fail_on_unmet=dict(type="bool", default=True))
+
+
 def main():
-    run_module(
-        spec(CONNECTION_ARGS,
-             min_version=dict(type="str", default="1.30"),
-             min_nodes=dict(type="int", default=1),
-             min_zones=dict(type="int", default=1),
-             required_crd_groups=dict(type="list", elements="str", default=[]),
-             require_default_storage_class=dict(type="bool", default=False),
-             fail_on_unmet=dict(type="bool", default=True)),
-        run_preflight)
+    run_module(ARGUMENT_SPEC, run_preflight)
 
 
 if __name__ == "__main__":

@@ -33,16 +33,11 @@ requirements:
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
+  - openova.platform.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
-    details: Writes are server-side dry runs; nothing is stored and no wait happens.
-  diff_mode:
-    support: full
-  platform:
-    support: full
-    platforms: posix
+    details: Writes are server-side dry runs (C(dryRun=All)); nothing is stored and no wait happens.
 options:
   name:
     description: The service's name (a DNS-1035 label). Names the Service and the ServiceAccount.
@@ -219,37 +214,38 @@ api_requests:
   type: int
 """
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
-from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
+from ansible_collections.openova.platform.plugins.module_utils.service.run import run_tenant_service
+
+
+ARGUMENT_SPEC = spec(CONNECTION_ARGS, APPLY_ARGS,
+                     name=dict(type="str", required=True),
+                     tenant=dict(type="str", required=True),
+                     namespace=dict(type="str", required=True),
+                     image=dict(type="str"),
+                     version=dict(type="str", default="v1"),
+                     stable_version=dict(type="str"),
+                     ports=dict(type="list", elements="raw"),
+                     replicas=dict(type="int"),
+                     resources=dict(type="dict"),
+                     probes=dict(type="dict"),
+                     env=dict(type="dict"),
+                     secret_env=dict(type="list", elements="dict", no_log=False),
+                     produces=dict(type="list", elements="str"),
+                     consumes=dict(type="list", elements="str"),
+                     consumer_group=dict(type="str"),
+                     autoscaling=dict(type="dict"),
+                     run_as_user=dict(type="int"),
+                     domain=dict(type="str", default=facts.DOMAIN),
+                     state=dict(type="str", choices=["present", "absent"], default="present"),
+                     wait=dict(type="bool", default=False),
+                     wait_timeout=dict(type="int", default=300))
 
 
 def main():
-    run_module(
-        spec(CONNECTION_ARGS, APPLY_ARGS,
-             name=dict(type="str", required=True),
-             tenant=dict(type="str", required=True),
-             namespace=dict(type="str", required=True),
-             image=dict(type="str"),
-             version=dict(type="str", default="v1"),
-             stable_version=dict(type="str"),
-             ports=dict(type="list", elements="raw"),
-             replicas=dict(type="int"),
-             resources=dict(type="dict"),
-             probes=dict(type="dict"),
-             env=dict(type="dict"),
-             secret_env=dict(type="list", elements="dict", no_log=False),
-             produces=dict(type="list", elements="str"),
-             consumes=dict(type="list", elements="str"),
-             consumer_group=dict(type="str"),
-             autoscaling=dict(type="dict"),
-             run_as_user=dict(type="int"),
-             domain=dict(type="str", default="openova.io"),
-             state=dict(type="str", choices=["present", "absent"], default="present"),
-             wait=dict(type="bool", default=False),
-             wait_timeout=dict(type="int", default=300)),
-        run_tenant_service,
-        required_if=[("state", "present", ["image"])])
+    run_module(ARGUMENT_SPEC, run_tenant_service, required_if=[("state", "present", ["image"])])
 
 
 if __name__ == "__main__":

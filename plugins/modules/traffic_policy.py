@@ -35,17 +35,8 @@ requirements:
 extends_documentation_fragment:
   - openova.platform.connection
   - openova.platform.connection.apply
+  - openova.platform.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Every write is sent as a server-side dry run (C(dryRun=All)), so schema errors show, and nothing is stored.
-  diff_mode:
-    support: full
-    details: Shows before and after of every object that changes, without server-managed fields.
-  platform:
-    support: full
-    platforms: posix
 options:
   name:
     description:
@@ -264,40 +255,42 @@ api_requests:
   sample: 9
 """
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import run_traffic_policy
+
+
+ARGUMENT_SPEC = spec(CONNECTION_ARGS, APPLY_ARGS,
+                     name=dict(type="str", required=True),
+                     namespace=dict(type="str", required=True),
+                     tenant=dict(type="str", required=True),
+                     host=dict(type="str"),
+                     port=dict(type="int"),
+                     subsets=dict(type="list", elements="dict", default=[], options=dict(
+                         name=dict(type="str", required=True), labels=dict(type="dict"))),
+                     weights=dict(type="dict"),
+                     routes=dict(type="list", elements="dict", default=[]),
+                     timeout=dict(type="str"),
+                     retries=dict(type="dict", options=dict(
+                         attempts=dict(type="int", required=True), per_try_timeout=dict(type="str"),
+                         retry_on=dict(type="str"))),
+                     connection_pool=dict(type="dict"),
+                     outlier_detection=dict(type="dict"),
+                     rate_limit=dict(type="dict", options=dict(
+                         max_tokens=dict(type="int", required=True, no_log=False),
+                         tokens_per_fill=dict(type="int", required=True, no_log=False),
+                         fill_interval=dict(type="str", required=True), status_code=dict(type="int"))),
+                     gateway=dict(type="dict", options=dict(
+                         hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),
+                         gateway=dict(type="str", default=facts.INGRESS_GATEWAY))),
+                     workload_labels=dict(type="dict"),
+                     ingress_domain=dict(type="str"),
+                     state=dict(type="str", choices=["present", "absent"], default="present"))
 
 
 def main():
-    run_module(
-        spec(CONNECTION_ARGS, APPLY_ARGS,
-             name=dict(type="str", required=True),
-             namespace=dict(type="str", required=True),
-             tenant=dict(type="str", required=True),
-             host=dict(type="str"),
-             port=dict(type="int"),
-             subsets=dict(type="list", elements="dict", default=[], options=dict(
-                 name=dict(type="str", required=True), labels=dict(type="dict"))),
-             weights=dict(type="dict"),
-             routes=dict(type="list", elements="dict", default=[]),
-             timeout=dict(type="str"),
-             retries=dict(type="dict", options=dict(
-                 attempts=dict(type="int", required=True), per_try_timeout=dict(type="str"),
-                 retry_on=dict(type="str"))),
-             connection_pool=dict(type="dict"),
-             outlier_detection=dict(type="dict"),
-             rate_limit=dict(type="dict", options=dict(
-                 max_tokens=dict(type="int", required=True, no_log=False),
-                 tokens_per_fill=dict(type="int", required=True, no_log=False),
-                 fill_interval=dict(type="str", required=True), status_code=dict(type="int"))),
-             gateway=dict(type="dict", options=dict(
-                 hosts=dict(type="list", elements="str", required=True), path=dict(type="str", default="/"),
-                 gateway=dict(type="str", default="istio-ingress/openova-ingress"))),
-             workload_labels=dict(type="dict"),
-             ingress_domain=dict(type="str"),
-             state=dict(type="str", choices=["present", "absent"], default="present")),
-        run_traffic_policy)
+    run_module(ARGUMENT_SPEC, run_traffic_policy)
 
 
 if __name__ == "__main__":

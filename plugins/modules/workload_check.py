@@ -37,15 +37,11 @@ description:
 author:
   - OpenOva platform team (@openova)
 extends_documentation_fragment:
+  - openova.platform.attributes.read_only
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: The module only reads files, so check mode gives the same result.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   src:
     description:
@@ -225,19 +221,21 @@ msg:
 from ansible_collections.openova.platform.plugins.module_utils.argspec import spec
 from ansible_collections.openova.platform.plugins.module_utils.common import run_module
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.args import RULE_ARGS
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import run_workload_check
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check
+
+
+ARGUMENT_SPEC = spec(RULE_ARGS,
+                     src=dict(type="list", elements="path"),
+                     definitions=dict(type="list", elements="raw"),
+                     tenant=dict(type="str", required=True),
+                     report_only=dict(type="bool", default=False),
+                     max_bytes=dict(type="int", default=16777216))
 
 
 def main():
-    run_module(
-        spec(RULE_ARGS,
-             src=dict(type="list", elements="path"),
-             definitions=dict(type="list", elements="raw"),
-             tenant=dict(type="str", required=True),
-             report_only=dict(type="bool", default=False),
-             max_bytes=dict(type="int", default=16777216)),
-        run_workload_check, needs_client=False,
-        required_one_of=[("src", "definitions")])
+    run_module(ARGUMENT_SPEC, run_workload_check,
+               needs_client=False,
+               required_one_of=[("src", "definitions")])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.client import Client
 from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.install import run_guardrail_policies
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_guardrail_policies
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import POD_RULES, policy_name
 from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant
 

@@ -50,3 +50,24 @@ def namespace(engine):
     engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}])
     yield name
     engine.delete([("v1", "Namespace", "", name)])
+
+
+@pytest.fixture(scope="session")
+def platform_cluster():
+    """The named cluster 'platform' (profile platform: no preinstalled CRDs,
+    webhook admission off, load-balancer addresses, a volume provisioner and
+    operator status simulated by kwok), started once per session next to the
+    default cluster; stopped at the end if this session started it."""
+    import devcluster  # noqa: PLC0415 (tools/ is on sys.path through harness)
+
+    try:
+        running = devcluster._running_pid(devcluster.get_cluster("platform"), "kube-apiserver") is not None
+    except devcluster.ClusterError:
+        running = False
+    try:
+        cluster = devcluster.up(name="platform", profile="platform")
+    except (devcluster.ClusterError, devcluster.toolchain.ToolchainError) as exc:
+        pytest.fail(f"the platform cluster did not start: {exc}", pytrace=False)
+    yield cluster
+    if not running:
+        devcluster.down(name="platform")

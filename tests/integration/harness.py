@@ -5,10 +5,14 @@ binaries. Import them as `from harness import run_playbook, task_result`
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("OPENOVA_CACHE_DIR") or REPO / ".cache")
+# tools/devcluster.py and its helpers (egress registrations, the loopback check).
+if str(REPO / "tools") not in sys.path:
+    sys.path.insert(0, str(REPO / "tools"))
 # Replaces ansible.cfg's profile_tasks, which would print into the JSON output. A stdout
 # callback listed here is ignored, and an empty list is not accepted.
 QUIET_CALLBACKS = "ansible.builtin.minimal"

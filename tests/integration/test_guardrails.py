@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import apply_defaults, check_objects
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.install import (
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import (
     OWNED_KINDS, OWNED_SELECTOR, run_guardrail_policies,
 )
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS, Params

@@ -14,7 +14,8 @@ import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import comparable
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check
+from ansible_collections.openova.platform.plugins.module_utils.service.run import run_tenant_service
 from harness import kubectl_bin, run_playbook
 
 
@@ -164,11 +165,8 @@ def test_deployed_objects_pass_workload_check_and_kyverno(client, engine, tenant
     live = [comparable(engine.get(o["apiVersion"], o["kind"], o["metadata"]["name"], tenant_ns))
             for o in result["objects"]]
 
-    check = pytest.importorskip(
-        "ansible_collections.openova.platform.plugins.module_utils.guardrails.check",
-        reason="workload_check (plugins/module_utils/guardrails) is not in this checkout")
-    verdict = check.run_workload_check({"definitions": live, "tenant": TENANT, "registry": "harbor.openova.io",
-                                        "zone_spread": True})
+    verdict = run_workload_check({"definitions": live, "tenant": TENANT, "registry": "harbor.openova.io",
+                                  "zone_spread": True})
     assert not verdict.get("failed"), verdict["msg"]
     assert verdict["summary"]["objects"] == 1 and verdict["summary"]["failed"] == 0
 

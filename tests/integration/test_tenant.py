@@ -83,7 +83,7 @@ def test_onboarding_creates_every_object(pair, engine):
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     assert annotations["openova.io/scope-orgid"] == a
     assert annotations["openova.io/harbor-project"] == a
-    assert annotations["openova.io/allowed-registries"] == "harbor.openova.local/" + a
+    assert annotations["openova.io/allowed-registries"] == "harbor.openova.io/" + a
     quota = engine.get("v1", "ResourceQuota", "openova-quota", a + "-prod")
     assert quota["spec"]["hard"]["services.loadbalancers"] == "0"
     assert quota["spec"]["hard"]["services.nodeports"] == "0"
@@ -217,7 +217,7 @@ def test_tenant_admin_cannot_edit_platform_objects(pair, client):
 
 
 def restricted_pod(name, resources=None):
-    container = {"name": "app", "image": "harbor.openova.local/x/app:1",
+    container = {"name": "app", "image": "harbor.openova.io/x/app:1",
                  "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "allowPrivilegeEscalation": False,
                                      "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}
     if resources:

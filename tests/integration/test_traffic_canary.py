@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.openova.platform.plugins.module_utils.service.workload import run_tenant_service
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from ansible_collections.openova.platform.plugins.module_utils.service.run import run_tenant_service
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import run_traffic_policy
 from harness import run_playbook
 
 

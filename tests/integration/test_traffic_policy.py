@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import run_traffic_policy
 from harness import run_playbook
 
 TENANT = "acme"

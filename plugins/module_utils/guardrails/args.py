@@ -8,9 +8,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
+
 RULE_ARGS = dict(
-    registry=dict(type="str", default="harbor.openova.io"),
-    tenant_label=dict(type="str", default="openova.io/tenant"),
+    registry=dict(type="str", default=facts.registry_host()),
+    tenant_label=dict(type="str", default=facts.TENANT_LABEL),
     platform_namespaces=dict(type="list", elements="str"),
     zone_spread=dict(type="bool", default=False),
     pdb_mode=dict(type="str", default="generate", choices=["generate", "validate"]),

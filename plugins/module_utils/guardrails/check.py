@@ -4,7 +4,7 @@
 """The offline workload check: read manifests (files, directories, inline objects),
 apply the platform's admission defaults and judge every pod object against the
 rule table in rules.py, exactly as the rendered Kyverno policies do. Reads files,
-never writes, never talks to the API server."""
+never writes, never talks to the API server. The module's entry point is in run.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,10 +13,8 @@ __metaclass__ = type
 import copy
 import os
 
-from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import validate_params
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    PDB_RULE_ID, POD_KINDS, POD_RULES, Params, _get, _list, _truthy, needs_pdb, pdb_selects, rule_message,
+    PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, _truthy, needs_pdb, pdb_selects, rule_message,
 )
 
 try:
@@ -266,46 +264,3 @@ def summarize(findings, skipped):
     return {"objects": len(objects), "passed": len(objects) - len(failed), "failed": len(failed),
             "skipped": len(skipped), "findings_failed": sum(c[FAIL] for c in by_rule.values()),
             "by_rule": by_rule}
-
-
-def params_from(module_params):
-    p = module_params
-    params = Params(tenant=p.get("tenant"), registry=p.get("registry"),
-                    tenant_label=p.get("tenant_label"),
-                    platform_namespaces=p.get("platform_namespaces"),
-                    pdb_mode=p.get("pdb_mode") or "generate", zone_spread=p.get("zone_spread"),
-                    probe_exempt=p.get("probe_exempt_containers"), extra_images=p.get("extra_images"),
-                    action=p.get("validation_failure_action") or "Enforce")
-    problems = validate_params(params)
-    return params, problems
-
-
-def run_workload_check(params, check_mode=False, diff=False, client=None):
-    """The workload_check module's entry point: plain values in, result dict out."""
-    rule_params, problems = params_from(params)
-    if not params.get("src") and not params.get("definitions"):
-        problems.append(("src", "give src (a file or directory) or definitions (inline objects)"))
-    if not params.get("tenant"):
-        problems.append(("tenant", "the tenant name is required; images must come from <registry>/<tenant>/"))
-    sources = params.get("src") or []
-    for path in [sources] if isinstance(sources, str) else sources:
-        if not os.path.exists(path):
-            problems.append(("src", "%r does not exist (relative paths are relative to the module's working "
-                             "directory; give an absolute path)" % path))
-    if problems:
-        raise SpecError(problems, subject="workload_check")
-    objects, unreadable = load(params.get("src"), params.get("definitions"),
-                               max_bytes=params.get("max_bytes") or MAX_BYTES)
-    findings, skipped, defaulted = check_objects(objects, rule_params)
-    skipped = unreadable + skipped
-    summary = summarize(findings, skipped)
-    failing = [f for f in findings if f["result"] == FAIL]
-    msg = "%d of %d object(s) break the guard rails (%d finding(s) failed), %d skipped" % (
-        summary["failed"], summary["objects"], summary["findings_failed"], summary["skipped"])
-    if failing:
-        msg += ": " + "; ".join("%s/%s %s at %s" % (f["kind"], f["name"], f["rule"], f["path"]) for f in failing[:10])
-    result = {"changed": False, "findings": findings, "skipped": skipped, "defaults_applied": defaulted,
-              "summary": summary, "msg": msg}
-    if failing and not params.get("report_only"):
-        result["failed"] = True
-    return result

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
     PDB_KINDS, PDB_RULE_ID, POD_RULES, Params, policy_name, rule_message,
 )
@@ -16,7 +17,7 @@ KYVERNO_API = "kyverno.io/v1"
 MUTATE_POLICY = "openova-pod-security-defaults"
 PDB_ROLE = "openova-kyverno-generate-pdb"
 AUTOGEN_CONTROLLERS = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,ReplicationController,CronJob"
-LABELS = {"app.kubernetes.io/managed-by": "openova-platform", "app.kubernetes.io/part-of": "openova-guardrails"}
+LABELS = facts.managed_labels(part_of=facts.PART_OF_GUARDRAILS)
 ACTIONS = ("Enforce", "Audit")
 PDB_MODES = ("generate", "validate")
 
@@ -141,7 +142,7 @@ def render_pdb_policy(params):
             "name": "{{ request.object.metadata.name }}", "namespace": "{{ request.object.metadata.namespace }}",
             "synchronize": True,
             # Kyverno sets app.kubernetes.io/managed-by: kyverno on what it generates.
-            "data": {"metadata": {"labels": {"app.kubernetes.io/part-of": LABELS["app.kubernetes.io/part-of"]}},
+            "data": {"metadata": {"labels": {facts.PART_OF_LABEL: facts.PART_OF_GUARDRAILS}},
                      "spec": {"maxUnavailable": 1,
                               "selector": {"matchLabels": "{{ request.object.spec.selector.matchLabels }}"}}},
         }}
@@ -171,7 +172,7 @@ def validate_params(params):
     if params.pdb_mode not in PDB_MODES:
         problems.append(("pdb_mode", "%r is not one of %s" % (params.pdb_mode, ", ".join(PDB_MODES))))
     if not params.registry or "/" in params.registry.strip("/"):
-        problems.append(("registry", "%r must be a registry host such as harbor.openova.io" % params.registry))
+        problems.append(("registry", "%r must be a registry host such as %s" % (params.registry, facts.registry_host())))
     return problems
 
 

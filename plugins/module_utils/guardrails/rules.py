@@ -13,15 +13,15 @@ __metaclass__ = type
 import json
 import re
 
-TENANT_LABEL = "openova.io/tenant"
-DEFAULT_REGISTRY = "harbor.openova.io"
+from ansible_collections.openova.platform.plugins.module_utils import facts
+
+TENANT_LABEL = facts.TENANT_LABEL
+DEFAULT_REGISTRY = facts.registry_host()
 HOSTNAME_KEY = "kubernetes.io/hostname"
 ZONE_KEY = "topology.kubernetes.io/zone"
-DEFAULT_PLATFORM_NAMESPACES = (
-    "kube-system", "kube-public", "kube-node-lease", "kyverno", "istio-system", "istio-ingress",
-    "cilium", "cert-manager", "redpanda", "observability", "monitoring", "cnpg-system", "harbor",
-    "openova-system",
-)
+# Exempt from the rules: exactly the system and platform namespaces (facts.py reserves them, so
+# no tenant can take one of these names).
+DEFAULT_PLATFORM_NAMESPACES = facts.EXEMPT_NAMESPACES
 # Containers the mesh injects at admission: exempt from the probe rule only
 # (istio-proxy has a readiness probe but no liveness probe).
 DEFAULT_PROBE_EXEMPT = ("istio-proxy",)

@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-MANAGED_BY = "openova-platform"
-TENANT_LABEL = "openova.io/tenant"
+from ansible_collections.openova.platform.plugins.module_utils import facts
+
 SERVICE_LABEL = "openova.io/service"
 PART_LABEL = "openova.io/part"
 
@@ -21,18 +21,12 @@ def owner_labels(tenant, service, part):
     >>> owner_labels("acme", "shop", "traffic")["openova.io/part"]
     'traffic'
     """
-    return {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/name": service,
-        TENANT_LABEL: tenant,
-        SERVICE_LABEL: service,
-        PART_LABEL: part,
-    }
+    return facts.managed_labels(tenant=tenant, **{facts.NAME_LABEL: service, SERVICE_LABEL: service, PART_LABEL: part})
 
 
 def owner_selector(service, part):
     """The label selector that finds what ``owner_labels`` marked."""
-    return "app.kubernetes.io/managed-by=%s,%s=%s,%s=%s" % (MANAGED_BY, SERVICE_LABEL, service, PART_LABEL, part)
+    return facts.selector(facts.managed_labels(**{SERVICE_LABEL: service, PART_LABEL: part}))
 
 
 def metadata(name, namespace, tenant, service, part, extra_labels=None):

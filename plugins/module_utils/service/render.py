@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.service.meta import metadata
 from ansible_collections.openova.platform.plugins.module_utils.service.validate import CREDENTIALS_SECRET, ENV_PREFIX
 
@@ -92,7 +93,7 @@ def render_deployment(spec):
     env = container_env(spec)
     if env:
         container["env"] = env
-    pod_meta_labels = dict(labels, **{"app.kubernetes.io/name": spec["name"], "openova.io/tenant": spec["tenant"]})
+    pod_meta_labels = dict(labels, **{facts.NAME_LABEL: spec["name"], facts.TENANT_LABEL: spec["tenant"]})
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(spec, workload_name(spec), versioned=True),
         "spec": {

@@ -12,17 +12,12 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible_collections.openova.platform.plugins.module_utils.traffic.validate import DNS1123_LABEL, Problems
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOPIC_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-            "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
-DEFAULT_DOMAIN = "openova.io"
 CREDENTIALS_SECRET = "redpanda-credentials"
 ENV_PREFIX = "REDPANDA_"
 
@@ -38,19 +33,8 @@ DEFAULTS = {
     "consumes": [],
     "autoscaling": {"enabled": True, "cpu_utilization": 70},
     "run_as_user": 65532,
-    "domain": DEFAULT_DOMAIN,
+    "domain": facts.DOMAIN,
 }
-
-
-def quantity(text):
-    """``"500m"`` -> 0.5, ``"128Mi"`` -> 134217728.0; None when it does not parse."""
-    match = QUANTITY.match(str(text))
-    return float(match.group(1)) * _FACTORS[match.group(3)] if match else None
-
-
-def registry_prefix(tenant, domain=None):
-    """Where a tenant's images live: ``harbor.openova.io/acme/``."""
-    return "harbor.%s/%s/" % (domain or DEFAULT_DOMAIN, tenant)
 
 
 def normalize(spec):
@@ -73,26 +57,16 @@ def normalize(spec):
     return out
 
 
-def _int(p, field, value, minimum, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
-            maximum is not None and value > maximum):
-        p.add(field, "%r must be a whole number %s" % (
-            value, "from %d to %d" % (minimum, maximum) if maximum is not None else ">= %d" % minimum))
-        return False
-    return True
-
-
 def validate_service(spec, identity_only=False):
     """Normalize and check a service spec; returns the normalized spec or raises
     one SpecError listing every problem. ``identity_only`` checks just what names
     the objects (name, tenant, namespace, version), enough to delete them."""
     s = normalize(spec)
-    p = Problems(subject="service %r" % s.get("name"))
+    p = kit.Problems(subject="service %r" % s.get("name"))
     for key in ("tenant", "namespace"):
-        if not isinstance(s.get(key), str) or not DNS1123_LABEL.match(s.get(key) or ""):
-            p.add(key, "%r is not a DNS-1123 label" % (s.get(key),))
+        kit.check_name(p, key, s.get(key))
     for key in ("name", "version", "stable_version"):
-        if not isinstance(s.get(key), str) or not DNS1035_LABEL.match(s.get(key) or ""):
+        if not kit.is_dns1035_label(s.get(key)):
             p.add(key, "%r must start with a letter and hold only lower case letters, digits and '-'" % (s.get(key),))
     if len("%s-%s" % (s.get("name"), s.get("version"))) > 52:
         p.add("name", "%r with version %r is too long; keep '<name>-<version>' within 52 characters"
@@ -102,20 +76,20 @@ def validate_service(spec, identity_only=False):
         return s
     _check_image(p, s)
     _check_ports(p, s["ports"])
-    _int(p, "replicas", s["replicas"], 1)
+    kit.check_int(p, "replicas", s["replicas"], 1)
     _check_resources(p, s["resources"])
     _check_probes(p, s["probes"], s["ports"])
     _check_env(p, s)
     _check_events(p, s)
     _check_autoscaling(p, s["autoscaling"])
-    _int(p, "run_as_user", s["run_as_user"], 1)
+    kit.check_int(p, "run_as_user", s["run_as_user"], 1)
     p.raise_if_any()
     return s
 
 
 def _check_image(p, s):
     image, tenant = s.get("image"), s.get("tenant") or "<tenant>"
-    prefix = registry_prefix(tenant, s["domain"])
+    prefix = facts.registry_prefix(tenant, s["domain"])
     if not isinstance(image, str) or not image.startswith(prefix):
         p.add("image", "%r is not in the tenant's Harbor project; use %s<image>:<tag>" % (image, prefix))
         return
@@ -143,13 +117,13 @@ def _check_ports(p, ports):
             p.add(field, "%r must be a port number or {name, port}" % (port,))
             continue
         name = port.get("name")
-        if not isinstance(name, str) or not DNS1035_LABEL.match(name) or len(name) > 15:
+        if not kit.is_dns1035_label(name, max_len=15):
             p.add(field + ".name", "%r must be a lower case name of at most 15 characters, "
                   "such as http or grpc (Istio picks the protocol from it)" % (name,))
         elif name in names:
             p.add(field + ".name", "%r is used twice" % name)
         names.add(name)
-        if _int(p, field + ".port", port.get("port"), 1, 65535):
+        if kit.check_int(p, field + ".port", port.get("port"), 1, 65535):
             if port["port"] in numbers:
                 p.add(field + ".port", "%r is used twice" % port["port"])
             numbers.add(port["port"])
@@ -164,17 +138,15 @@ def _check_resources(p, resources):
             value = ((resources or {}).get(part) or {}).get(res)
             if value is None:
                 p.add(field, "is required; every container sets CPU and memory requests and limits")
-            elif quantity(value) is None:
-                p.add(field, "%r is not a Kubernetes quantity; use for example '500m' or '256Mi'" % (value,))
+            else:
+                kit.check_quantity(p, field, value)
     for res in ("cpu", "memory"):
         try:
-            req = quantity(resources["requests"][res])
-            lim = quantity(resources["limits"][res])
+            req, lim = resources["requests"][res], resources["limits"][res]
         except (KeyError, TypeError):
             continue
-        if req is not None and lim is not None and req > lim:
-            p.add("resources.requests.%s" % res, "%r is above the limit %r" % (
-                resources["requests"][res], resources["limits"][res]))
+        if kit.quantity_le(req, lim) is False:
+            p.add("resources.requests.%s" % res, "%r is above the limit %r" % (req, lim))
 
 
 def _check_probes(p, probes, ports):
@@ -194,7 +166,7 @@ def _check_probes(p, probes, ports):
                 port, ", ".join(str(n) for n in port_names)))
         for key in ("initial_delay_seconds", "period_seconds", "timeout_seconds", "failure_threshold"):
             if probe.get(key) is not None:
-                _int(p, "%s.%s" % (field, key), probe[key], 0 if key == "initial_delay_seconds" else 1)
+                kit.check_int(p, "%s.%s" % (field, key), probe[key], 0 if key == "initial_delay_seconds" else 1)
 
 
 def _check_env(p, s):
@@ -217,7 +189,7 @@ def _check_env(p, s):
         elif ref["name"] in names:
             p.add(field + ".name", "%r is set twice" % ref["name"])
         names.add(ref.get("name"))
-        if not DNS1123_SUBDOMAIN.match(str(ref.get("secret"))):
+        if not kit.is_dns1123_subdomain(ref.get("secret")):
             p.add(field + ".secret", "%r is not a Secret name" % (ref.get("secret"),))
         if not re.match(r"^[-._a-zA-Z0-9]+$", str(ref.get("key"))):
             p.add(field + ".key", "%r is not a Secret key" % (ref.get("key"),))
@@ -249,8 +221,8 @@ def _check_events(p, s):
 def _check_autoscaling(p, auto):
     if not auto.get("enabled"):
         return
-    ok_min = _int(p, "autoscaling.min_replicas", auto.get("min_replicas"), 1)
-    ok_max = _int(p, "autoscaling.max_replicas", auto.get("max_replicas"), 1)
+    ok_min = kit.check_int(p, "autoscaling.min_replicas", auto.get("min_replicas"), 1)
+    ok_max = kit.check_int(p, "autoscaling.max_replicas", auto.get("max_replicas"), 1)
     if ok_min and ok_max and auto["min_replicas"] > auto["max_replicas"]:
         p.add("autoscaling.max_replicas", "%d is below min_replicas %d" % (auto["max_replicas"], auto["min_replicas"]))
-    _int(p, "autoscaling.cpu_utilization", auto.get("cpu_utilization"), 1, 100)
+    kit.check_int(p, "autoscaling.cpu_utilization", auto.get("cpu_utilization"), 1, 100)

@@ -12,8 +12,10 @@ __metaclass__ = type
 import base64
 import secrets
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, ref, ref_str
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, outcome, ref, ref_str, summarize_by
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.tenant import validate as v
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import (
     render_cluster_roles,
@@ -33,6 +35,7 @@ OWNED_KINDS = (
 # The default ServiceAccount goes with its namespace; it is never pruned or deleted alone.
 NEVER_DELETE = ("ServiceAccount",)
 PASSWORD_BYTES = 24
+SHARED = "shared"  # the owner of the ClusterRoles all tenants share
 
 
 def _read_owned(engine, tenant_names):
@@ -76,20 +79,6 @@ def _pvc_problems(engine, tenant_of_ns, confirmed):
     return problems
 
 
-def _summary(names):
-    return dict((n, {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []}) for n in names)
-
-
-def _record(summary, owner, result):
-    entry = summary[owner]
-    if result.action == "unchanged":
-        entry["unchanged"] += 1
-    elif result.action == "failed":
-        entry["failed"].append(result.error)
-    elif result.action in ("created", "updated", "deleted"):
-        entry[result.action].append(ref_str(result.ref))
-
-
 def run_tenant(params, check_mode=False, diff=False, client=None):
     """Onboard (state=present) or offboard (state=absent) ``params['tenants']``.
 
@@ -103,11 +92,11 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         raise SpecError([("concurrency", "%r must be 1 or more" % workers)])
     platform = v.normalize_platform(params.get("platform"))
     names = sorted({t.get("name") for t in params.get("tenants") or [] if isinstance(t, dict)
-                    and isinstance(t.get("name"), str) and v.DNS1123_LABEL.match(t["name"])})
+                    and kit.is_dns1123_label(t.get("name"))})
     # Validate once without the cluster, so that plain input errors need no API access.
     v.validate(params.get("tenants"), platform, state)
     engine = Engine(client, check_mode=check_mode, force_conflicts=params.get("force_conflicts", False),
-                    workers=workers, field_manager=params.get("field_manager") or "openova-platform")
+                    workers=workers, field_manager=params.get("field_manager") or facts.FIELD_MANAGER)
     all_namespaces, owned = _read_owned(engine, names)
     ns_labels = dict((n["metadata"]["name"], n["metadata"].get("labels") or {}) for n in all_namespaces)
     if state == "present":
@@ -125,36 +114,24 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     owned_ns = [dict(n, apiVersion="v1", kind="Namespace") for n in all_namespaces
                 if meta.is_managed(n) and (n["metadata"].get("labels") or {}).get(meta.TENANT_LABEL) in names]
     owned = owned_ns + owned
-    live = dict((ref(o), o) for o in owned)
     owner_of = dict((ref(o), o["metadata"]["labels"][meta.TENANT_LABEL]) for o in owned)
-    summary = _summary(names)
-    shared = _summary(["shared"])
-    results = []
     if state == "present":
-        results = _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params)
+        results = _present(engine, tenants, platform, owned, owner_of, ns_labels, params)
     else:
-        results = _absent(engine, tenants, owned, owner_of, params, summary)
-    out = {"changed": any(r.changed for r in results), "tenants": summary, "shared": shared["shared"],
-           "state": state}
-    if diff:
-        out["diff"] = [r.diff() for r in results if r.changed]
-    failures = [r.error for r in results if r.action == "failed"]
-    if failures:
-        out["failed"] = True
-        out["msg"] = "%d object(s) failed: %s" % (len(failures), "; ".join(failures[:10]))
+        results = _absent(engine, owned, owner_of, params)
+    out = outcome(results, diff, "tenants %s" % ", ".join(names), per_object=False)
+    summary = summarize_by(results, lambda r: owner_of.get(r, SHARED), names + [SHARED])
+    if state == "absent":
+        _gone_with_namespaces(summary, owned, owner_of)
+    out.update(tenants=dict((n, summary[n]) for n in names), shared=summary[SHARED], state=state)
     return out
 
 
-def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summary, shared, params):
-    objects = render_cluster_roles(platform)
-    owners = ["shared"] * len(objects)
-    for tenant in tenants:
-        rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
-        objects.extend(rendered)
-        owners.extend([tenant["name"]] * len(rendered))
-    # Owned objects were all listed; a desired object missing from the lists does
-    # not exist, except the default ServiceAccount of an existing namespace.
-    existing = dict(live)
+def _existing(objects, owned, ns_labels):
+    """What the apply needs to know of each object's live state. Owned objects were all
+    listed, so a desired object missing from the lists does not exist, except a
+    ClusterRole (shared, not listed) and the default ServiceAccount of an existing namespace."""
+    existing = dict((ref(o), o) for o in owned)
     for obj in objects:
         obj_ref = ref(obj)
         if obj_ref in existing or obj_ref[1] == "ClusterRole":
@@ -164,25 +141,29 @@ def _present(engine, tenants, platform, live, owned, owner_of, ns_labels, summar
                 existing[obj_ref] = None
         elif not (obj_ref[1] == "ServiceAccount" and obj_ref[2] in ns_labels):
             existing[obj_ref] = None
-    results = engine.apply(objects, existing=existing)
-    for owner, result in zip(owners, results):
-        _record(summary if owner != "shared" else shared, owner, result)
-    # Prune only after a clean apply, as Engine.reconcile does.
-    if params.get("prune", True) and not any(r.action == "failed" for r in results):
-        wanted = set(ref(o) for o in objects)
-        stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE]
+    return existing
+
+
+def _present(engine, tenants, platform, owned, owner_of, ns_labels, params):
+    live = dict((ref(o), o) for o in owned)
+    objects = render_cluster_roles(platform)
+    for tenant in tenants:
+        rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
+        objects.extend(rendered)
+        owner_of.update((ref(o), tenant["name"]) for o in rendered)
+
+    def confirm_namespaces(stale):
         doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
         problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
         if problems:
             raise SpecError(problems)
-        pruned = engine.prune([], stale)
-        for result in pruned:
-            _record(summary, owner_of[result.ref], result)
-        results = results + pruned
-    return results
+
+    return engine.reconcile(objects, owned, existing=_existing(objects, owned, ns_labels),
+                            prune=params.get("prune", True), keep=lambda o: o["kind"] in NEVER_DELETE,
+                            before_prune=confirm_namespaces)
 
 
-def _absent(engine, tenants, owned, owner_of, params, summary):
+def _absent(engine, owned, owner_of, params):
     doomed_ns = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in owned if o["kind"] == "Namespace")
     problems = _pvc_problems(engine, doomed_ns, params.get("confirm_delete_pvcs"))
     if problems:
@@ -190,11 +171,11 @@ def _absent(engine, tenants, owned, owner_of, params, summary):
     # Objects inside doomed namespaces go with them; delete the rest one by one.
     refs = [ref(o) for o in owned if o["kind"] not in NEVER_DELETE
             and (o["kind"] == "Namespace" or o["metadata"].get("namespace") not in doomed_ns)]
-    results = engine.delete(refs, existing=dict((ref(o), o) for o in owned))
-    for result in results:
-        _record(summary, owner_of[result.ref], result)
-    gone_with_ns = [o for o in owned if o["kind"] not in NEVER_DELETE and o["kind"] != "Namespace"
-                    and o["metadata"].get("namespace") in doomed_ns]
-    for obj in gone_with_ns:
-        summary[owner_of[ref(obj)]]["deleted"].append(ref_str(ref(obj)) + " (with its namespace)")
-    return results
+    return engine.delete(refs, existing=dict((ref(o), o) for o in owned))
+
+
+def _gone_with_namespaces(summary, owned, owner_of):
+    doomed_ns = set(o["metadata"]["name"] for o in owned if o["kind"] == "Namespace")
+    for obj in owned:
+        if obj["kind"] not in NEVER_DELETE and obj["kind"] != "Namespace" and obj["metadata"].get("namespace") in doomed_ns:
+            summary[owner_of[ref(obj)]]["deleted"].append(ref_str(ref(obj)) + " (with its namespace)")

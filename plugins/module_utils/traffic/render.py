@@ -12,12 +12,13 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.service.meta import metadata
 from ansible_collections.openova.platform.plugins.module_utils.traffic.validate import weights_to_destinations
 
 NETWORKING = "networking.istio.io/v1"
 ENVOY_FILTER_API = "networking.istio.io/v1alpha3"
-DEFAULT_GATEWAY = "istio-ingress/openova-ingress"
+DEFAULT_GATEWAY = facts.INGRESS_GATEWAY
 PART = "traffic"
 LOCAL_RATELIMIT = "envoy.filters.http.local_ratelimit"
 LOCAL_RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"

@@ -11,14 +11,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils import validation as kit
+from ansible_collections.openova.platform.plugins.module_utils.validation import check_duration
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_NAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-# Go/CEL durations, as the Istio CRDs check them: one or more number+unit pairs.
-DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
-_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 HEADER_NAME = re.compile(r"^[a-z0-9][-a-z0-9_.]*$")
 COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 GATEWAY_REF = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -43,57 +40,14 @@ OUTLIER_KEYS = {"consecutive_5xx_errors": "int", "consecutive_gateway_errors": "
 MIN_FILL_INTERVAL = 0.05  # Envoy's local_ratelimit refuses a fill_interval under 50ms
 
 
-def duration_seconds(text):
-    """``"2s"`` -> 2.0, ``"1m30s"`` -> 90.0, ``"250ms"`` -> 0.25; None when it does not parse."""
-    if not isinstance(text, str) or not DURATION.match(text):
-        return None
-    return sum(float(num) * _UNIT_SECONDS[unit] for num, unit in _DURATION_PART.findall(text))
-
-
-class Problems:
-    """Collects (field, message) pairs; ``raise_if_any`` raises one SpecError."""
-
-    def __init__(self, subject=None):
-        self.items = []
-        self.subject = subject
-
-    def add(self, field, message):
-        self.items.append((field, message))
-
-    def raise_if_any(self):
-        if self.items:
-            raise SpecError(self.items, subject=self.subject)
-
-
-def check_duration(problems, field, value, minimum=0.001):
-    if value is None:
-        return
-    seconds = duration_seconds(value)
-    if seconds is None:
-        problems.add(field, "%r is not a duration; use a number with a unit, for example '2s' or '250ms'" % (value,))
-    elif seconds < minimum:
-        problems.add(field, "%r is shorter than the minimum %gms" % (value, minimum * 1000))
-
-
 def host_in_namespace(host, namespace):
     """True when ``host`` names a service in ``namespace``: ``svc``, ``svc.ns``,
     ``svc.ns.svc`` or ``svc.ns.svc.cluster.local``."""
     parts = host.split(".")
-    if not DNS1123_LABEL.match(parts[0]):
+    if not kit.is_dns1123_label(parts[0]):
         return False
     rest = parts[1:]
     return rest in ([], [namespace], [namespace, "svc"], [namespace, "svc", "cluster", "local"])
-
-
-def _check_int(problems, field, value, minimum=0, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(field, "%r is not a whole number" % (value,))
-        return False
-    if value < minimum or (maximum is not None and value > maximum):
-        problems.add(field, "%r is out of range; use %s" % (
-            value, "%d to %d" % (minimum, maximum) if maximum is not None else ">= %d" % minimum))
-        return False
-    return True
 
 
 def _check_string_match(problems, field, match):
@@ -156,7 +110,7 @@ def _check_retries(problems, field, retries):
     if "attempts" not in retries:
         problems.add(field + ".attempts", "is required; use 0 to turn retries off")
     else:
-        _check_int(problems, field + ".attempts", retries["attempts"], minimum=0)
+        kit.check_int(problems, field + ".attempts", retries["attempts"], minimum=0)
     check_duration(problems, field + ".per_try_timeout", retries.get("per_try_timeout"))
     retry_on = retries.get("retry_on")
     if retry_on is not None:
@@ -190,7 +144,7 @@ def _check_destinations(problems, field, destinations, subsets, namespace):
         if weight is None:
             problems.add(dfield + ".weight", "is required when a route has several destinations")
             weights_ok = False
-        elif _check_int(problems, dfield + ".weight", weight, 0, 100):
+        elif kit.check_int(problems, dfield + ".weight", weight, 0, 100):
             total += weight
         else:
             weights_ok = False
@@ -205,24 +159,23 @@ def weights_to_destinations(weights):
 
 def validate_policy(params):
     """Check the traffic_policy options; raise one SpecError naming every bad field."""
-    p = Problems(subject="traffic policy %r" % params.get("name"))
+    p = kit.Problems(subject="traffic policy %r" % params.get("name"))
     name, namespace = params.get("name"), params.get("namespace")
     for key in ("name", "namespace", "tenant"):
-        if not isinstance(params.get(key), str) or not DNS1123_LABEL.match(params.get(key) or ""):
-            p.add(key, "%r is not a DNS-1123 label (lower case letters, digits and '-')" % (params.get(key),))
+        kit.check_name(p, key, params.get(key))
     namespace = namespace or ""
     host = params.get("host") or name or ""
     if host and not host_in_namespace(host, namespace):
         p.add("host", "%r is outside namespace %r; a policy may only govern a service of the tenant's namespace "
               "(use 'svc', 'svc.%s' or 'svc.%s.svc.cluster.local')" % (host, namespace, namespace, namespace))
     if params.get("port") is not None:
-        _check_int(p, "port", params["port"], 1, 65535)
+        kit.check_int(p, "port", params["port"], 1, 65535)
 
     subsets = []
     for index, subset in enumerate(params.get("subsets") or []):
         field = "subsets[%d]" % index
         sname = subset.get("name") if isinstance(subset, dict) else None
-        if not isinstance(sname, str) or not DNS1123_LABEL.match(sname):
+        if not kit.is_dns1123_label(sname):
             p.add(field + ".name", "%r is not a DNS-1123 label" % (sname,))
             continue
         if sname in subsets:
@@ -245,7 +198,7 @@ def validate_policy(params):
             p.add(field, "must be a dict with name, match and destinations")
             continue
         rname = route.get("name")
-        if rname is not None and (not isinstance(rname, str) or not DNS1123_LABEL.match(rname)):
+        if rname is not None and not kit.is_dns1123_label(rname):
             p.add(field + ".name", "%r is not a DNS-1123 label" % (rname,))
         matches = route.get("match")
         if not isinstance(matches, list) or not matches:
@@ -287,9 +240,9 @@ def _check_settings(problems, field, values, known):
             if not isinstance(value, bool):
                 problems.add(kfield, "%r is not true or false" % (value,))
         elif kind == "percent":
-            _check_int(problems, kfield, value, 0, 100)
+            kit.check_int(problems, kfield, value, 0, 100)
         else:
-            _check_int(problems, kfield, value, minimum=1)
+            kit.check_int(problems, kfield, value, minimum=1)
 
 
 def _check_traffic_settings(problems, params):
@@ -310,13 +263,13 @@ def _check_rate_limit(problems, rate_limit):
         if key not in rate_limit:
             problems.add("rate_limit." + key, "is required (a positive number of tokens)")
         else:
-            _check_int(problems, "rate_limit." + key, rate_limit[key], minimum=1)
+            kit.check_int(problems, "rate_limit." + key, rate_limit[key], minimum=1)
     if "fill_interval" not in rate_limit:
         problems.add("rate_limit.fill_interval", "is required, for example '1s'")
     else:
         check_duration(problems, "rate_limit.fill_interval", rate_limit["fill_interval"], minimum=MIN_FILL_INTERVAL)
     if rate_limit.get("status_code") is not None:
-        _check_int(problems, "rate_limit.status_code", rate_limit["status_code"], 400, 599)
+        kit.check_int(problems, "rate_limit.status_code", rate_limit["status_code"], 400, 599)
 
 
 def _check_gateway(problems, gateway, domain=None):
@@ -330,7 +283,7 @@ def _check_gateway(problems, gateway, domain=None):
         problems.add("gateway", "unknown key(s) %s; use hosts, path, gateway" % ", ".join(unknown))
     hosts = gateway.get("hosts")
     if not isinstance(hosts, list) or not hosts:
-        problems.add("gateway.hosts", "needs at least one external host name, for example shop.acme.openova.io")
+        problems.add("gateway.hosts", "needs at least one external host name, for example shop.acme.%s" % facts.DOMAIN)
     else:
         for index, host in enumerate(hosts):
             if not isinstance(host, str) or host == "*" or not DNS_NAME.match(host) or "." not in host:

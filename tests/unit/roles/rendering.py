@@ -5,16 +5,16 @@ from pathlib import Path
 
 import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar, trust_as_template
 
 REPO = Path(__file__).resolve().parents[3]
 ROLES = REPO / "roles"
-# The roles of the platform install (issue 5), in site.yml order.
-init_plugin_loader()  # lookups such as ansible.builtin.template, used by the observability role
+# The roles of the platform install, in site.yml order.
+# Lookups (ansible.builtin.template, openova.platform.platform_facts) resolve through the collection
+# loader that tests/conftest.py installs.
 COMPONENTS = ["cilium", "istio", "cert_manager", "kyverno", "redpanda", "postgresql", "redis",
               "observability", "llm_gateway", "harbor"]
-PLATFORM_ROLES = COMPONENTS + ["helm_release", "platform_config"]
+PLATFORM_ROLES = COMPONENTS + ["_helm_release", "platform_config"]
 
 
 def load(role, part, trusted=False):
@@ -39,3 +39,13 @@ def render(role, expr, **extra):
     loader.set_basedir(str(ROLES / role))
     templar = Templar(loader=loader, variables=variables)
     return templar.template(trust_as_template(expr))
+
+
+def releases(role, **extra):
+    """The role's releases as _helm_release installs them from the upstream source: every
+    release completed with the chart, repository and version the role pins."""
+    from ansible_collections.openova.platform.plugins.module_utils.charts import chart_releases
+
+    defaults = {key: render(role, "{{ %s_chart_%s | default('') }}" % (role, name), **extra)
+                for key, name in (("chart", "name"), ("repo", "repo"), ("version", "version"))}
+    return chart_releases(render(role, "{{ _%s_releases }}" % role, **extra), role, defaults=defaults)

@@ -1,5 +1,5 @@
-"""Every platform role documents exactly its defaults in meta/argument_specs.yml
-(tools/role_argspecs.py writes the spec from the defaults' comments)."""
+"""Every platform role documents exactly its defaults in meta/argument_specs.yml, with the
+same default values (tools/role_argspecs.py writes the spec from the defaults and their comments)."""
 
 import pytest
 import yaml
@@ -18,6 +18,17 @@ def test_argument_spec_lists_exactly_the_defaults(role):
     for key, option in options.items():
         assert option.get("description"), f"{role}: {key} has no description"
         assert option["type"] in ("str", "int", "bool", "dict", "list", "raw"), f"{role}: {key}"
+
+
+@pytest.mark.parametrize("role", PLATFORM_ROLES)
+def test_argument_spec_defaults_match_the_role_defaults(role):
+    options = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    defaults = load(role, "defaults")
+    differ = sorted(key for key in defaults if key in options and options[key].get("default", object()) != defaults[key])
+    assert not differ, f"{role}: the spec's default differs from defaults/main.yml for {differ}; run tools/role_argspecs.py {role}"
+    for key in set(defaults) & set(options):
+        if "choices" in options[key] and "{{" not in str(defaults[key]):
+            assert defaults[key] in options[key]["choices"], f"{role}: {key} default {defaults[key]!r} is not a choice"
 
 
 @pytest.mark.parametrize("role", PLATFORM_ROLES)

@@ -2,22 +2,30 @@
 # Copyright: OpenOva platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that builds names, labels and metadata of tenant objects.
-Every renderer uses it; no renderer types a label key itself. Pure."""
+Every renderer uses it; no renderer types a label key itself (the keys and
+values come from facts.py). Pure."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-TENANT_LABEL = "openova.io/tenant"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "openova-platform"
-PART_OF_LABEL = "app.kubernetes.io/part-of"
-PART_OF = "openova-tenant"
+from ansible_collections.openova.platform.plugins.module_utils import facts, objects
+from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL
+
+PART_OF = facts.PART_OF_TENANT
 HARBOR_ANNOTATION = "openova.io/harbor-project"
 SCOPE_ORGID_ANNOTATION = "openova.io/scope-orgid"
 REGISTRIES_ANNOTATION = "openova.io/allowed-registries"
 DISPLAY_NAME_ANNOTATION = "openova.io/display-name"
 CLUSTER_ROLES = ("admin", "developer", "viewer")
+# Objects that carry a service's credentials (Harbor robots, the LLM gateway key) are
+# written by their own modules (tenant_registry, tenant_llm) and carry this label with
+# the service's name; the tenant module neither prunes nor deletes them.
+CREDENTIALS_LABEL = "openova.io/credentials-for"
+# The image pull Secret in every tenant namespace, referenced by the default ServiceAccount.
+REGISTRY_PULL_SECRET = "harbor-pull"
+# The LLM gateway URL and virtual key in every tenant namespace.
+LLM_SECRET = "llm-gateway-credentials"
 PREFIX = "openova-"
 
 
@@ -27,37 +35,30 @@ def labels(tenant_name=None):
     >>> labels("acme")["openova.io/tenant"]
     'acme'
     """
-    out = {MANAGED_BY_LABEL: MANAGED_BY, PART_OF_LABEL: PART_OF}
-    if tenant_name:
-        out[TENANT_LABEL] = tenant_name
-    return out
+    return facts.managed_labels(part_of=PART_OF, tenant=tenant_name)
 
 
-def owned_selector(tenant_names):
-    """The label selector that finds every object of these tenants."""
-    return "%s=%s,%s in (%s)" % (MANAGED_BY_LABEL, MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+def owned_selector(tenant_names, credentials_for=None):
+    """The label selector that finds every object of these tenants that the
+    tenant module owns, or, with ``credentials_for``, the objects that carry
+    that service's credentials (see CREDENTIALS_LABEL)."""
+    base = "%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, TENANT_LABEL, ",".join(sorted(tenant_names)))
+    if credentials_for:
+        return "%s,%s=%s" % (base, CREDENTIALS_LABEL, credentials_for)
+    return "%s,!%s" % (base, CREDENTIALS_LABEL)
 
 
 def is_managed(obj, tenant_name=None):
-    got = obj.get("metadata", {}).get("labels") or {}
-    if got.get(MANAGED_BY_LABEL) != MANAGED_BY:
+    if not facts.is_managed(obj):
         return False
-    return tenant_name is None or got.get(TENANT_LABEL) == tenant_name
+    return tenant_name is None or (obj["metadata"].get("labels") or {}).get(TENANT_LABEL) == tenant_name
 
 
 def obj(api_version, kind, name, namespace=None, tenant_name=None, extra_labels=None, annotations=None, **body):
-    """A Kubernetes object with ownership labels; ``body`` holds the top-level
-    fields (spec, data, rules, ...)."""
-    metadata = {"name": name, "labels": labels(tenant_name)}
-    if namespace:
-        metadata["namespace"] = namespace
-    if extra_labels:
-        metadata["labels"].update(extra_labels)
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    out = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-    out.update(body)
-    return out
+    """A Kubernetes object with the tenant's ownership labels (objects.obj); ``body``
+    holds the top-level fields (spec, data, rules, ...)."""
+    return objects.obj(api_version, kind, name, namespace, dict(labels(tenant_name), **(extra_labels or {})),
+                       annotations, **body)
 
 
 def cluster_role_name(role):

@@ -66,6 +66,15 @@ def render_quota(tenant, platform):
 
 
 def render_service_accounts(tenant, platform):
-    """The ``default`` ServiceAccount of each namespace, without token automount."""
-    return [meta.obj("v1", "ServiceAccount", "default", ns, tenant["name"], automountServiceAccountToken=False)
-            for ns in tenant["namespaces"]]
+    """The ``default`` ServiceAccount of each namespace, without token automount.
+
+    With the tenant's registry enabled it names the image pull Secret that
+    openova.platform.tenant_registry writes into the namespace. The tenant
+    module is the only writer of this ServiceAccount, so ``imagePullSecrets``
+    (an atomic list under server-side apply) has one field manager.
+    """
+    extra = {}
+    if (tenant.get("registry") or {}).get("enabled", True):
+        extra["imagePullSecrets"] = [{"name": meta.REGISTRY_PULL_SECRET}]
+    return [meta.obj("v1", "ServiceAccount", "default", ns, tenant["name"], automountServiceAccountToken=False,
+                     **extra) for ns in tenant["namespaces"]]

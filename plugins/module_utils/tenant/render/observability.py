@@ -9,10 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openova.platform.plugins.module_utils import objects
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
 
-API = "grafana.integreatly.org/v1beta1"
-SCOPE_HEADER = "X-Scope-OrgID"
+API = objects.GRAFANA_API
 DATASOURCES = (("loki", "loki", "loki_url"), ("mimir", "prometheus", "mimir_url"), ("tempo", "tempo", "tempo_url"))
 
 
@@ -25,10 +25,7 @@ def render_observability(tenant, platform):
         "instanceSelector": selector, "title": tenant["display_name"], "uid": meta.tenant_object_name(name)})]
     for suffix, ds_type, url_key in DATASOURCES:
         uid = meta.tenant_object_name(name, suffix)
-        out.append(meta.obj(API, "GrafanaDatasource", uid, ns, name, spec={
-            "instanceSelector": selector, "uid": uid,
-            "datasource": {"name": "%s %s" % (tenant["display_name"], suffix.capitalize()), "type": ds_type,
-                           "access": "proxy", "url": platform[url_key], "editable": False,
-                           "jsonData": {"httpHeaderName1": SCOPE_HEADER},
-                           "secureJsonData": {"httpHeaderValue1": name}}}))
+        out.append(objects.grafana_datasource(uid, ns, meta.labels(name), uid, "%s %s" % (
+            tenant["display_name"], suffix.capitalize()), ds_type, platform[url_key], name,
+            platform["grafana_instance_labels"]))
     return out

@@ -10,8 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-
+from ansible_collections.openova.platform.plugins.module_utils import objects
 from ansible_collections.openova.platform.plugins.module_utils.tenant.render import meta
 
 API = "cluster.redpanda.com/v1alpha2"
@@ -19,14 +18,9 @@ MECHANISM = "SCRAM-SHA-512"
 CREDENTIALS_SECRET = "redpanda-credentials"
 
 
-def b64(text):
-    return base64.b64encode(str(text).encode("utf-8")).decode("ascii")
-
-
 def secret(name, namespace, tenant_name, values, secret_type="Opaque"):
-    """A Secret with base64 ``data`` (``stringData`` is not stored, so it cannot be compared)."""
-    return meta.obj("v1", "Secret", name, namespace, tenant_name, type=secret_type,
-                    data=dict((k, b64(v)) for k, v in sorted(values.items())))
+    """A Secret of the tenant (objects.secret with the tenant's labels)."""
+    return objects.secret(name, namespace, values, meta.labels(tenant_name), secret_type)
 
 
 def password_secret_name(tenant_name):

@@ -225,3 +225,47 @@ def test_outcome_reports_diff_and_failures():
     assert out["changed"] is True and len(out["diff"]) == 1
     assert out["failed"] is True and out["msg"] == "thing: 1 object(s) failed: ConfigMap team/a: rejected"
     assert "diff" not in outcome([ok], False, "thing") and "failed" not in outcome([ok], False, "thing")
+
+
+def test_reconcile_hooks_keep_and_before_prune():
+    keep, stale, spared = cm("keep", {}), cm("stale", {}), cm("spared", {})
+    client = FakeClient([keep, stale, spared])
+    seen = []
+    results = Engine(client).reconcile([keep], [keep, stale, spared], keep=lambda o: o["metadata"]["name"] == "spared",
+                                       before_prune=lambda doomed: seen.extend(o["metadata"]["name"] for o in doomed))
+    assert seen == ["stale"]
+    assert [(r.ref[3], r.action) for r in results] == [("keep", "unchanged"), ("stale", "deleted")]
+    assert "/api/v1/namespaces/team/configmaps/spared" in client.store
+
+
+def test_reconcile_before_prune_can_stop_the_deletes():
+    keep, stale = cm("keep", {}), cm("stale", {})
+    client = FakeClient([keep, stale])
+
+    def refuse(doomed):
+        raise RuntimeError("needs a confirmation")
+
+    with pytest.raises(RuntimeError):
+        Engine(client).reconcile([keep], [keep, stale], before_prune=refuse)
+    assert "/api/v1/namespaces/team/configmaps/stale" in client.store
+    assert Engine(FakeClient([keep, stale])).reconcile([keep], [keep, stale], prune=False)[-1].ref[3] == "keep"
+
+
+def test_list_owned_skips_kinds_the_server_does_not_serve_only_when_asked():
+    client = FakeClient()
+    client.request = lambda method, path, body=None, query=None, content_type=None: {"items": []}
+    kinds = [("v1", "ConfigMap"), ("example.com/v1", "Widget")]
+    assert Engine(client).list_owned(kinds, "a=b", missing_ok=True) == []
+    with pytest.raises(MissingKind):
+        Engine(client).list_owned(kinds, "a=b")
+
+
+def test_summarize_by_owner_and_outcome_limits_the_message():
+    from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult, outcome, summarize_by
+    results = [ObjectResult(("v1", "ConfigMap", "team", "c%d" % i), "failed", error="e%d" % i) for i in range(12)]
+    results.append(ObjectResult(("v1", "Namespace", "", "team"), "created"))
+    summary = summarize_by(results, lambda r: "ns" if r[1] == "Namespace" else "cm", ["cm", "ns", "none"])
+    assert len(summary["cm"]["failed"]) == 12 and summary["ns"]["created"] == ["Namespace team"]
+    assert summary["none"]["unchanged"] == 0
+    out = outcome(results, False, "thing", per_object=False)
+    assert "results" not in out and out["msg"].endswith("e9 (and 2 more)")

@@ -1,5 +1,5 @@
 """The offline checker (plugins/module_utils/guardrails/check.py): loading, defaulting,
-findings, summary and the module entry point. Plain values in, result dict out."""
+findings and summary, through the module entry point (run.py). Plain values in, result dict out."""
 
 import copy
 
@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails import check
+from ansible_collections.openova.platform.plugins.module_utils.guardrails import run as guardrails_run
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS
 
 CONTAINER = {
@@ -29,7 +30,7 @@ def deployment(name="web", replicas=1, containers=None, **pod):
 def run(**params):
     base = {"tenant": "acme", "report_only": False}
     base.update(params)
-    return check.run_workload_check(base)
+    return guardrails_run.run_workload_check(base)
 
 
 def test_compliant_deployment_passes_every_rule():

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult
+from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult, summarize_by
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.tenant import run
 
@@ -43,8 +43,9 @@ def test_passwords_are_reused_from_live_secrets(tenant, platform):
 
 
 def test_summary_per_tenant():
-    summary = run._summary(["acme"])
-    for action in ("created", "updated", "unchanged", "failed", "deleted"):
-        run._record(summary, "acme", ObjectResult(("v1", "ConfigMap", "acme", "x"), action, error="boom"))
+    results = [ObjectResult(("v1", "ConfigMap", "acme", "x"), action, error="boom")
+               for action in ("created", "updated", "unchanged", "failed", "deleted")]
+    summary = summarize_by(results, lambda r: "acme", ["acme", run.SHARED])
     assert summary["acme"] == {"created": ["ConfigMap acme/x"], "updated": ["ConfigMap acme/x"],
                                "deleted": ["ConfigMap acme/x"], "unchanged": 1, "failed": ["boom"]}
+    assert summary[run.SHARED] == {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []}

@@ -4,7 +4,6 @@ import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.traffic.validate import (
-    duration_seconds,
     host_in_namespace,
     validate_policy,
 )
@@ -18,17 +17,6 @@ def fields(**overrides):
     with pytest.raises(SpecError) as err:
         validate_policy(dict(BASE, **overrides))
     return [p["field"] for p in err.value.details["problems"]]
-
-
-@pytest.mark.parametrize("text, seconds", [("2s", 2.0), ("250ms", 0.25), ("1m30s", 90.0), ("1.5h", 5400.0),
-                                           ("100us", 1e-4)])
-def test_duration_parses(text, seconds):
-    assert duration_seconds(text) == pytest.approx(seconds)
-
-
-@pytest.mark.parametrize("text", ["2", "2 s", "s", "two seconds", "-1s", "", None, 5])
-def test_duration_rejects(text):
-    assert duration_seconds(text) is None
 
 
 @pytest.mark.parametrize("host, ok", [("shop", True), ("shop.acme-prod", True), ("shop.acme-prod.svc", True),

@@ -11,7 +11,12 @@ def test_labels(tenant, platform, passwords):
 
 def test_owned_selector_is_sorted(tenant, platform, passwords):
     assert meta.owned_selector(["b", "a"]) == \
-        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a,b)"
+        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a,b),!openova.io/credentials-for"
+
+
+def test_credential_objects_have_their_own_selector(tenant, platform, passwords):
+    assert meta.owned_selector(["a"], credentials_for="harbor") == \
+        "app.kubernetes.io/managed-by=openova-platform,openova.io/tenant in (a),openova.io/credentials-for=harbor"
 
 
 def test_obj_and_is_managed(tenant, platform, passwords):

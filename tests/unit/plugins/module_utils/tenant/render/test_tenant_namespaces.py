@@ -18,7 +18,7 @@ def test_namespace_labels_and_annotations(tenant, platform, passwords):
     assert meta["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     assert meta["labels"]["openova.io/tenant"] == "acme"
     assert meta["annotations"] == {"openova.io/harbor-project": "acme-images", "openova.io/scope-orgid": "acme",
-                                   "openova.io/allowed-registries": "harbor.openova.local/acme-images",
+                                   "openova.io/allowed-registries": "harbor.openova.io/acme-images",
                                    "openova.io/display-name": "acme"}
 
 
@@ -56,3 +56,10 @@ def test_limit_range(tenant, platform, passwords):
 def test_default_service_account(tenant, platform, passwords):
     sa = render_service_accounts(tenant(), platform)[0]
     assert sa["metadata"]["name"] == "default" and sa["automountServiceAccountToken"] is False
+
+
+def test_default_service_account_names_the_pull_secret_while_the_registry_is_on(tenant, platform, passwords):
+    on = render_service_accounts(tenant(), platform)
+    assert [sa["imagePullSecrets"] for sa in on] == [[{"name": "harbor-pull"}]] * 2
+    off = render_service_accounts(tenant(registry={"enabled": False}), platform)
+    assert all("imagePullSecrets" not in sa for sa in off)

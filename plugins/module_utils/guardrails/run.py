@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The entry points of the guard-rail modules: guardrail_policies (render the
+Kyverno ClusterPolicies with policies.py and apply or remove them through the
+shared Engine) and workload_check (judge manifests offline with check.py).
+Both read their rule options the same way (rules.Params)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome, ref, summarize
+from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils.guardrails import check
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.policies import (
+    LABELS, render_policies, validate_params,
+)
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import Params
+
+OWNED_SELECTOR = facts.selector(LABELS)
+OWNED_KINDS = (("kyverno.io/v1", "ClusterPolicy"), ("rbac.authorization.k8s.io/v1", "ClusterRole"))
+
+
+def policy_params(params):
+    """The rule parameters of the guardrail_policies options."""
+    return Params(registry=params.get("registry"), tenant_label=params.get("tenant_label"),
+                  platform_namespaces=params.get("platform_namespaces"),
+                  action=params.get("validation_failure_action"), pdb_mode=params.get("pdb_mode"),
+                  zone_spread=params.get("zone_spread"), probe_exempt=params.get("probe_exempt_containers"),
+                  extra_images=params.get("extra_images"))
+
+
+def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
+    """state=present: apply the rendered objects and prune guard-rail objects no longer
+    rendered (for example the PDB ClusterRole after a switch to pdb_mode=validate).
+    state=absent: delete every guard-rail object. Returns changed, results, policies, diff."""
+    rule_params = policy_params(params)
+    problems = validate_params(rule_params)
+    if problems:
+        raise SpecError(problems, subject="guardrail_policies")
+    objects = render_policies(rule_params)
+    engine = engine_for(params, client, check_mode)
+    owned = engine.list_owned(OWNED_KINDS, OWNED_SELECTOR)
+    if params.get("state") == "absent":
+        results = engine.delete(owned, existing=dict((ref(o), o) for o in owned))
+    else:
+        results = engine.reconcile(objects, owned)
+    result = outcome(results, diff, "guard-rail policies")
+    result["summary"] = summarize(results)
+    result["policies"] = [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterPolicy"]
+    if params.get("state") != "absent" and params.get("return_objects"):
+        result["objects"] = objects
+    return result
+
+
+def check_params(module_params):
+    """The rule parameters of the workload_check options, and the problems with them."""
+    p = module_params
+    params = Params(tenant=p.get("tenant"), registry=p.get("registry"),
+                    tenant_label=p.get("tenant_label"),
+                    platform_namespaces=p.get("platform_namespaces"),
+                    pdb_mode=p.get("pdb_mode") or "generate", zone_spread=p.get("zone_spread"),
+                    probe_exempt=p.get("probe_exempt_containers"), extra_images=p.get("extra_images"),
+                    action=p.get("validation_failure_action") or "Enforce")
+    problems = validate_params(params)
+    return params, problems
+
+
+def run_workload_check(params, check_mode=False, diff=False, client=None):
+    """The workload_check module's entry point: plain values in, result dict out."""
+    rule_params, problems = check_params(params)
+    if not params.get("src") and not params.get("definitions"):
+        problems.append(("src", "give src (a file or directory) or definitions (inline objects)"))
+    if not params.get("tenant"):
+        problems.append(("tenant", "the tenant name is required; images must come from <registry>/<tenant>/"))
+    sources = params.get("src") or []
+    for path in [sources] if isinstance(sources, str) else sources:
+        if not os.path.exists(path):
+            problems.append(("src", "%r does not exist (relative paths are relative to the module's working "
+                             "directory; give an absolute path)" % path))
+    if problems:
+        raise SpecError(problems, subject="workload_check")
+    objects, unreadable = check.load(params.get("src"), params.get("definitions"),
+                                     max_bytes=params.get("max_bytes") or check.MAX_BYTES)
+    findings, skipped, defaulted = check.check_objects(objects, rule_params)
+    skipped = unreadable + skipped
+    summary = check.summarize(findings, skipped)
+    failing = [f for f in findings if f["result"] == check.FAIL]
+    msg = "%d of %d object(s) break the guard rails (%d finding(s) failed), %d skipped" % (
+        summary["failed"], summary["objects"], summary["findings_failed"], summary["skipped"])
+    if failing:
+        msg += ": " + "; ".join("%s/%s %s at %s" % (f["kind"], f["name"], f["rule"], f["path"]) for f in failing[:10])
+    result = {"changed": False, "findings": findings, "skipped": skipped, "defaults_applied": defaulted,
+              "summary": summary, "msg": msg}
+    if failing and not params.get("report_only"):
+        result["failed"] = True
+    return result

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenOva platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The traffic_policy entry point: validate, check the namespace belongs to the
+tenant, render (render.py) and apply with the shared Engine, then prune the
+optional objects the policy no longer asks for. Builds no objects itself."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome
+from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils.facts import TENANT_LABEL
+from ansible_collections.openova.platform.plugins.module_utils.service.meta import owner_selector
+from ansible_collections.openova.platform.plugins.module_utils.traffic.render import (
+    ENVOY_FILTER_API,
+    NETWORKING,
+    PART,
+    render_traffic,
+)
+from ansible_collections.openova.platform.plugins.module_utils.traffic.validate import validate_policy
+
+OWNED_KINDS = ((NETWORKING, "VirtualService"), (NETWORKING, "DestinationRule"), (ENVOY_FILTER_API, "EnvoyFilter"))
+POLICY_KEYS = ("name", "namespace", "tenant", "host", "port", "subsets", "weights", "routes", "timeout", "retries",
+               "connection_pool", "outlier_detection", "rate_limit", "gateway", "workload_labels", "ingress_domain")
+
+
+def policy_from_params(params):
+    """The policy part of the module's params (connection options left out).
+    Weights templated by Jinja may arrive as digit strings; they become ints."""
+    policy = dict((k, params.get(k)) for k in POLICY_KEYS)
+    if isinstance(policy.get("weights"), dict):
+        policy["weights"] = dict((k, _int_or_same(v)) for k, v in policy["weights"].items())
+    return policy
+
+
+def _int_or_same(value):
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+def check_namespace(engine, namespace, tenant):
+    """The namespace must exist and carry ``openova.io/tenant: <tenant>``."""
+    live = engine.get("v1", "Namespace", namespace)
+    if live is None:
+        raise SpecError([("namespace", "%r does not exist; onboard the tenant first (openova.platform.tenant)"
+                          % namespace)])
+    owner = (live["metadata"].get("labels") or {}).get(TENANT_LABEL)
+    if owner != tenant:
+        raise SpecError([("namespace", "%r belongs to tenant %r (label %s), not to %r" % (
+            namespace, owner, TENANT_LABEL, tenant))])
+
+
+def run_traffic_policy(params, check_mode=False, diff=False, client=None):
+    """Apply a service's traffic policy (or, with state=absent, delete every traffic
+    object of the service). Returns changed, results, objects and diff."""
+    policy = policy_from_params(params)
+    validate_policy(policy)  # raises before any request
+    objects = [] if params.get("state") == "absent" else render_traffic(policy)
+    engine = engine_for(params, client, check_mode)
+    check_namespace(engine, policy["namespace"], policy["tenant"])
+    owned = engine.list_owned(OWNED_KINDS, owner_selector(policy["name"], PART), namespace=policy["namespace"])
+    result = outcome(engine.reconcile(objects, owned), diff, "traffic policy %r" % policy["name"])
+    result["objects"] = objects
+    return result
