@@ -4,9 +4,10 @@
 #   tools/test.sh                 every stage, in order
 #   tools/test.sh unit lint ...   only the named stages
 #
-# Stages: build unit cluster integration sanity lint molecule kyverno
-# It brings the local cluster up itself (tools/devcluster.py) and leaves it
-# running; `make cluster-down` stops it.
+# Stages: build unit cluster integration sanity lint molecule kyverno admission
+# It brings the local clusters up itself (tools/devcluster.py) and leaves them
+# running; `make cluster-down` stops the default cluster and
+# `python tools/devcluster.py --name admission down` the admission cluster.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH="$CACHE/collections"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 export K8S_AUTH_KUBECONFIG="$CACHE/cluster/admin.kubeconfig"
 
-ALL_STAGES=(build unit cluster integration sanity lint molecule kyverno)
+ALL_STAGES=(build unit cluster integration sanity lint molecule kyverno admission)
 STAGES=("$@")
 [[ ${#STAGES[@]} -eq 0 ]] && STAGES=("${ALL_STAGES[@]}")
 
@@ -81,6 +82,15 @@ stage_lint() {
 stage_molecule() {
   [[ -f "$K8S_AUTH_KUBECONFIG" ]] || stage_cluster || return 1
   (cd "$ROOT" && molecule test -s default)
+}
+
+stage_admission() {
+  # Live admission: a second cluster of the admission profile, where Kyverno's admission and
+  # background controllers and istiod run as local processes (their webhooks reached only
+  # through the loopback egress proxy). tests/admission uses only that cluster.
+  python tools/toolchain.py kyverno kyverno-controllers istio helm >/dev/null || return 1
+  python tools/devcluster.py --name admission up || return 1
+  run_pytest -q -p no:cacheprovider tests/admission
 }
 
 stage_kyverno() {

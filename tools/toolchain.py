@@ -34,6 +34,15 @@ KYVERNO_VERSION = "v1.19.0"  # matches the kyverno chart 3.9.0 and ../shared/crd
 COLLECTOR_VERSION = "v0.139.0"
 COLLECTOR_PROVIDERS_VERSION = "v1.45.0"
 CYCLONUS_VERSION = "v0.5.6"  # an independent NetworkPolicy engine for the reachability matrix
+# istio.io/istio is served only as pseudo-versions, and only one of them builds from the
+# proxy: the 1.30.3 tag's commit (56df41f6) is not served; the release-1.30 branch of
+# 2026-08-26 (9739e10eb9d7, VERSION 1.30, closest to 1.30.3) and master of 2026-04-23
+# (b01690e6db7d) are, but the proxy refuses (403) dependencies they pin (istio.io/api and
+# istio.io/client-go v1.30.4-0..., go-control-plane/envoy v1.37.1-0.20260409...,
+# agentgateway/api pseudo-versions). This is master of 2026-08-27 (VERSION 1.31, istio.io/api
+# v1.31.0-rc.0...), whose whole module graph is served; it runs with the 1.30.3 charts.
+ISTIO_VERSION = "v0.0.0-20260827124520-eed52ebb66ad"
+ISTIO_RELEASE = "1.31"  # the VERSION file of ISTIO_VERSION; upstream's dev builds say <VERSION>-dev
 
 
 def cache_dir() -> Path:
@@ -58,20 +67,41 @@ class GoBinary:
     # published version instead.
     staging_replace: str | None = None
     ldflags: str = ""
+    # More commands of the same module, built by the same `go build` into the
+    # same folder (each named after its package's last element): one
+    # invocation compiles the shared dependencies once, in parallel.
+    also: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
-        return cache_dir() / "bin" / f"{self.name}-{self.version}" / self.name
+        """The main binary: named ``name``, or after its package when ``also`` is set."""
+        folder = cache_dir() / "bin" / f"{self.name}-{self.version}"
+        return folder / (self.commands[0] if self.also else self.name)
+
+    def command(self, name: str) -> Path:
+        """The path of one of the commands built together (``commands``)."""
+        if name not in self.commands:
+            raise KeyError(f"{self.name} builds {', '.join(self.commands)}, not {name}")
+        return self.path.parent / name
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """The binaries' names; with ``also``, each is its package's last element."""
+        if not self.also:
+            return (self.name,)
+        return tuple(pkg.rsplit("/", 1)[1] for pkg in (self.package, *self.also))
 
     @property
     def recipe(self) -> str:
         """Everything besides the version that shapes the binary; a cached
         binary built from another recipe (say, older ldflags) is rebuilt."""
-        return json.dumps([self.module, self.package, self.staging_replace, self.ldflags])
+        parts = [self.module, self.package, self.staging_replace, self.ldflags]
+        return json.dumps(parts + [list(self.also)] if self.also else parts)
 
     def cached(self) -> bool:
         stamp = self.path.parent / "recipe.json"
-        return self.path.exists() and stamp.exists() and stamp.read_text() == self.recipe
+        return (self.path.exists() and all(self.command(c).exists() for c in self.commands)
+                and stamp.exists() and stamp.read_text() == self.recipe)
 
 
 @dataclass(frozen=True)
@@ -158,6 +188,15 @@ def _k8s(command: str) -> "GoBinary":
                     _k8s_staging(KUBERNETES_VERSION), ldflags=_k8s_ldflags(KUBERNETES_VERSION))
 
 
+def _istio_ldflags(version: str, release: str) -> str:
+    """What istio's common/scripts/report_build_info.sh stamps into a dev build."""
+    revision = version.rsplit("-", 1)[1]
+    pkg = "istio.io/istio/pkg/version"
+    return " ".join(f"-X {pkg}.{key}={value}" for key, value in (
+        ("buildVersion", f"{release}-dev"), ("buildGitRevision", revision), ("buildStatus", "Clean"),
+        ("buildTag", version), ("buildHub", "docker.io/istio"), ("buildOS", "linux"), ("buildArch", "amd64")))
+
+
 BINARIES = {
     b.name: b
     for b in (
@@ -176,11 +215,24 @@ BINARIES = {
         CollectorBinary("otelcol-openova", COLLECTOR_VERSION, COLLECTOR_COMPONENTS),
         GoBinary("cyclonus", "github.com/mattfenwick/cyclonus", CYCLONUS_VERSION,
                  "github.com/mattfenwick/cyclonus/cmd/cyclonus"),
+        # Kyverno's admission controller (its command is also called kyverno,
+        # hence its own folder) and background controller, for the admission
+        # profile of the local cluster.
+        GoBinary("kyverno-controllers", "github.com/kyverno/kyverno", KYVERNO_VERSION,
+                 "github.com/kyverno/kyverno/cmd/kyverno",
+                 ldflags=f"-X github.com/kyverno/kyverno/pkg/version.BuildVersion={KYVERNO_VERSION}",
+                 also=("github.com/kyverno/kyverno/cmd/background-controller",)),
+        # istiod and istioctl, one build.
+        GoBinary("istio", "istio.io/istio", ISTIO_VERSION, "istio.io/istio/pilot/cmd/pilot-discovery",
+                 ldflags=_istio_ldflags(ISTIO_VERSION, ISTIO_RELEASE),
+                 also=("istio.io/istio/istioctl/cmd/istioctl",)),
     )
 }
 
 CLUSTER_BINARIES = (
     "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl")
+# What the admission profile runs besides the cluster (and helm, to render istiod's chart).
+ADMISSION_BINARIES = ("kyverno-controllers", "istio", "helm")
 
 
 def _go() -> str:
@@ -276,11 +328,24 @@ def build(binary) -> Path:
         replaces.update((mod, f"{mod} {binary.staging_replace}") for mod in local)
     lines += [f"replace {mod} => {target}" for mod, target in sorted(replaces.items())]
     (workdir / "go.mod").write_text("\n".join(lines) + "\n")
-    tmp = binary.path.with_suffix(".partial")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building {binary.name} {binary.version} from {binary.package} ...", flush=True)
-    _run_go(["build", "-trimpath", f"-ldflags=-s -w {binary.ldflags}".strip(), "-o", str(tmp), binary.package], workdir, log)
-    tmp.rename(binary.path)
+    binary.path.parent.mkdir(parents=True, exist_ok=True)
+    (binary.path.parent / "recipe.json").unlink(missing_ok=True)
+    flags = ["build", "-trimpath", f"-ldflags=-s -w {binary.ldflags}".strip()]
+    print(f"building {binary.name} {binary.version} from {', '.join((binary.package, *binary.also))} ...",
+          flush=True)
+    if binary.also:
+        # Several packages: `go build -o DIR/` names each binary after its package.
+        tmp = binary.path.parent.with_name(binary.path.parent.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _run_go([*flags, "-o", f"{tmp}/", binary.package, *binary.also], workdir, log)
+        for built in tmp.iterdir():
+            built.replace(binary.path.parent / built.name)
+        tmp.rmdir()
+    else:
+        tmp = binary.path.with_suffix(".partial")
+        _run_go([*flags, "-o", str(tmp), binary.package], workdir, log)
+        tmp.rename(binary.path)
     (binary.path.parent / "recipe.json").write_text(binary.recipe)
     return binary.path
 
@@ -317,7 +382,12 @@ def main(argv=None) -> int:
     names = argv if argv else list(BINARIES)
     try:
         for name, path in ensure(names).items():
-            print(f"{name}: {path}")
+            binary = BINARIES[name]
+            if binary.also:
+                for command in binary.commands:
+                    print(f"{command}: {binary.command(command)}")
+            else:
+                print(f"{name}: {path}")
     except ToolchainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

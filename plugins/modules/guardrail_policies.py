@@ -26,6 +26,9 @@ description:
   - The pod rules match Pods in namespaces that carry O(tenant_label), except O(platform_namespaces); Kyverno's
     autogen extends them to Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs and
     CronJobs.
+  - C(require-probes) and C(require-topology-spread) apply to long-running pods only (a precondition on the pod's
+    C(restartPolicy), V(Always) by default); Jobs, CronJobs and run-once Pods skip them and are still checked by
+    every other rule. C(require-pdb) applies to Deployments and StatefulSets only.
   - With O(pdb_mode=generate) it also applies a ClusterRole, aggregated into Kyverno's admission and background
     controllers, that lets Kyverno manage the generated PodDisruptionBudgets.
   - Objects it applied earlier and no longer renders are deleted (they are found by their

@@ -27,6 +27,10 @@ description:
     C(spec.externalIPs), no C(ExternalName))."
   - Other kinds with a pod template (C(spec.template.spec.containers), for example an Argo Rollout) are judged like
     the Pods they create, without C(require-pdb); the cluster checks those Pods at admission.
+  - C(require-probes) and C(require-topology-spread) judge long-running pods only. Run-to-completion pods (Jobs,
+    CronJobs, bare Pods whose C(restartPolicy) is V(Never) or V(OnFailure)) get C(skip) for them; they still need
+    requests and limits, the security context, images from the tenant's registry and the other rules.
+    C(require-pdb) judges Deployments and StatefulSets only.
   - Before judging, it applies the defaults the platform's mutate policy adds at admission (pod
     C(seccompProfile) RuntimeDefault; per container C(allowPrivilegeEscalation=false) and C(capabilities.drop=[ALL])
     where unset) and reports them in RV(defaults_applied).

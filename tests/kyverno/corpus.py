@@ -142,6 +142,19 @@ def fixtures():
         pod_spec([C("app")]), lambda s: s["containers"][0]["resources"]["requests"].update(cpu=0)))))
     add("platform-ns-exempt", workload("Deployment", "platform-ns-exempt", pod_spec([C("x", image="docker.io/x:1")]),
                                        expect="exempt", replicas=1, namespace="istio-system"))
+    # Run-to-completion pods need no probes and no topology spread (the rules skip them).
+    add("job-no-probes", workload("Job", "job-no-probes", _mod(
+        pod_spec([C("batch")]), lambda s: [s["containers"][0].pop(k) for k in ("livenessProbe", "readinessProbe")])))
+    add("cronjob-no-readiness", workload("CronJob", "cronjob-no-readiness", _mod(
+        pod_spec([C("report"), C("uploader")]), lambda s: s["containers"][0].pop("readinessProbe"))))
+    add("job-no-spread", workload("Job", "job-no-spread", _mod(
+        pod_spec([C("batch")]), lambda s: s.pop("topologySpreadConstraints"))))
+    add("cronjob-empty-spread", workload("CronJob", "cronjob-empty-spread", _mod(
+        pod_spec([C("report")]), lambda s: s.update(topologySpreadConstraints=[]))))
+    add("pod-run-once", workload("Pod", "pod-run-once", _mod(
+        pod_spec([C("task")], restartPolicy="OnFailure"),
+        lambda s: [s.pop("topologySpreadConstraints")] + [s["containers"][0].pop(k)
+                                                          for k in ("livenessProbe", "readinessProbe")])))
 
     # ------------------------------------------------------------ require-requests-limits
     r = "require-requests-limits"
@@ -152,8 +165,11 @@ def fixtures():
         lambda s: s["initContainers"][0]["resources"]["requests"].pop("memory")), expect=r)))
     add("cronjob-no-resources", workload("CronJob", "cronjob-no-resources", _mod(
         pod_spec([C("report")]), lambda s: s["containers"][0].pop("resources")), expect=r))
-    add("pod-sidecar-no-limits", workload("Pod", "pod-sidecar-no-limits", _mod(
+    add("rs-sidecar-no-limits", workload("ReplicaSet", "rs-sidecar-no-limits", _mod(
         pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1]["resources"].pop("limits")), expect=r))
+    # A Pod gets what it lacks from the namespace's LimitRange before admission: the rule skips it.
+    add("pod-sidecar-no-limits", workload("Pod", "pod-sidecar-no-limits", _mod(
+        pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1]["resources"].pop("limits"))))
     add("ds-no-requests", workload("DaemonSet", "ds-no-requests", _mod(
         pod_spec([C("agent")]), lambda s: s["containers"][0]["resources"].pop("requests")), expect=r))
 
@@ -161,15 +177,16 @@ def fixtures():
     r = "require-probes"
     add("deploy-sidecar-no-readiness", *with_pdb(workload("Deployment", "deploy-sidecar-no-readiness", _mod(
         pod_spec([C("app"), C("sidecar")]), lambda s: s["containers"][1].pop("readinessProbe")), expect=r)))
-    add("job-no-liveness", workload("Job", "job-no-liveness", _mod(
-        pod_spec([C("batch")]), lambda s: s["containers"][0].pop("livenessProbe")), expect=r))
+    add("sts-no-liveness", *with_pdb(workload("StatefulSet", "sts-no-liveness", _mod(
+        pod_spec([C("db")]), lambda s: s["containers"][0].pop("livenessProbe")), expect=r)))
     add("ds-no-probes", workload("DaemonSet", "ds-no-probes", _mod(
         pod_spec([C("agent")]), lambda s: [s["containers"][0].pop(k) for k in ("livenessProbe", "readinessProbe")]),
         expect=r))
-    add("cronjob-no-readiness", workload("CronJob", "cronjob-no-readiness", _mod(
-        pod_spec([C("report"), C("uploader")]), lambda s: s["containers"][0].pop("readinessProbe")), expect=r))
     add("pod-liveness-only", workload("Pod", "pod-liveness-only", _mod(
         pod_spec([C("app")], init=[I("setup")]), lambda s: s["containers"][0].pop("readinessProbe")), expect=r))
+    add("pod-restart-always-no-probes", workload("Pod", "pod-restart-always-no-probes", _mod(
+        pod_spec([C("app")], restartPolicy="Always"),
+        lambda s: [s["containers"][0].pop(k) for k in ("livenessProbe", "readinessProbe")]), expect=r))
 
     # ------------------------------------------------------------ require-pdb
     r = "require-pdb"
@@ -186,10 +203,10 @@ def fixtures():
     add("pod-zone-spread-only", workload("Pod", "pod-zone-spread-only", _mod(
         pod_spec([C("app")]), lambda s: s["topologySpreadConstraints"][0].update(
             topologyKey="topology.kubernetes.io/zone")), expect=r))
-    add("job-no-spread", workload("Job", "job-no-spread", _mod(
-        pod_spec([C("batch")]), lambda s: s.pop("topologySpreadConstraints")), expect=r))
-    add("cronjob-empty-spread", workload("CronJob", "cronjob-empty-spread", _mod(
-        pod_spec([C("report")]), lambda s: s.update(topologySpreadConstraints=[])), expect=r))
+    add("sts-empty-spread", *with_pdb(workload("StatefulSet", "sts-empty-spread", _mod(
+        pod_spec([C("db")]), lambda s: s.update(topologySpreadConstraints=[])), expect=r)))
+    add("ds-no-spread", workload("DaemonSet", "ds-no-spread", _mod(
+        pod_spec([C("agent")]), lambda s: s.pop("topologySpreadConstraints")), expect=r))
 
     # ------------------------------------------------------------ require-security-context
     r = "require-security-context"

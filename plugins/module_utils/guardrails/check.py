@@ -14,7 +14,7 @@ import copy
 import os
 
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
-    OBJECT_KINDS, OBJECT_RULES, PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, needs_pdb, pdb_selects,
+    OBJECT_KINDS, OBJECT_RULES, PDB_RULE_ID, POD_KINDS, POD_RULES, _get, _list, _truthy, needs_pdb, pdb_selects,
     rule_message,
 )
 
@@ -134,7 +134,8 @@ def _flatten(objects):
 # ---------------------------------------------------------------- defaulting
 def apply_defaults(pod_spec, prefix):
     """Mirror of the openova-pod-security-defaults mutate policy, in place; returns the
-    paths it set, so that the verdict is on the pod the cluster will judge."""
+    paths it set, so that the verdict is on the pod the cluster will judge. A privileged
+    container gets no allowPrivilegeEscalation (the API server would reject the pair)."""
     set_paths = []
     sc = pod_spec.get("securityContext")
     if sc is None:
@@ -151,7 +152,7 @@ def apply_defaults(pod_spec, prefix):
                 csc = c["securityContext"] = {}
             if not isinstance(csc, dict):
                 continue
-            if "allowPrivilegeEscalation" not in csc:
+            if "allowPrivilegeEscalation" not in csc and not _truthy(csc.get("privileged")):
                 csc["allowPrivilegeEscalation"] = False
                 set_paths.append("%s.%s[%d].securityContext.allowPrivilegeEscalation" % (prefix, field, i))
             caps = csc.get("capabilities")
@@ -207,6 +208,15 @@ def check_object(obj, params, pdbs=(), source=None, index=None):
     defaults = apply_defaults(spec, prefix)
     findings = []
     for rule in POD_RULES:
+        if not rule.applies_to(kind, spec):
+            if kind == "Pod" and not rule.bare_pods:
+                why = "judges the pod templates of workloads; a Pod gets the requests and limits it lacks from " \
+                      "its namespace's LimitRange before admission"
+            else:
+                why = "not required for run-to-completion pods (%s.restartPolicy %s)" % (
+                    prefix, _get(spec, "restartPolicy"))
+            findings.append(_finding(base, rule.id, SKIP, "%s: %s" % (rule.id, why)))
+            continue
         violations = rule.check(spec, meta, prefix, params, params.tenant)
         if violations:
             message = "%s (%s)" % (rule_message(rule, params), "; ".join(v[1] for v in violations))

@@ -70,13 +70,16 @@ def _policy(meta, rules, background=True):
 
 def render_pod_rule_policy(rule, params):
     """One ClusterPolicy with one rule named after the rule id; Kyverno autogen adds
-    autogen-<id> (template controllers) and autogen-cronjob-<id>."""
+    autogen-<id> (template controllers) and autogen-cronjob-<id>. Rules for long-running pods
+    only carry a restartPolicy precondition, so run-to-completion pods skip them; rules for pod
+    templates only a kind precondition, so Pods skip them."""
     message = rule_message(rule, params)
     validate = dict(rule.kyverno(params))
     validate = dict(failureAction=params.action, message=message, **validate)
     context = rule.context(params) if rule.context else None
     return _policy(_meta(policy_name(rule.id), rule.title, message),
-                   [_rule(params, rule.id, ["Pod"], {"validate": validate}, context=context)])
+                   [_rule(params, rule.id, ["Pod"], {"validate": validate}, context=context,
+                          preconditions=rule.preconditions())])
 
 
 def render_object_rule_policy(rule, params):
@@ -90,23 +93,30 @@ def render_object_rule_policy(rule, params):
 
 def render_mutate_policy(params):
     """Add what Pod Security Admission 'restricted' needs and the ADR's example lacks, only
-    where absent: pod seccompProfile RuntimeDefault; per container allowPrivilegeEscalation
-    false and capabilities.drop [ALL]. Mutating webhooks run before PSA and before Kyverno's
+    where absent: pod seccompProfile RuntimeDefault; per container capabilities.drop [ALL] and,
+    unless the container is privileged, allowPrivilegeEscalation false. Mutating webhooks run before PSA and before Kyverno's
     validation, so the validate rules and PSA judge the defaulted pod."""
-    def per_container(field, lst):
-        return {"list": lst, "patchStrategicMerge": {"spec": {field: [{
-            "(name)": "{{ element.name }}",
-            "securityContext": {"+(allowPrivilegeEscalation)": False,
-                                "capabilities": {"+(drop)": ["ALL"]}},
-        }]}}}
+    def per_container(field, lst, security, preconditions=None):
+        entry = {"list": lst, "patchStrategicMerge": {"spec": {field: [{
+            "(name)": "{{ element.name }}", "securityContext": security}]}}}
+        if preconditions:
+            entry["preconditions"] = preconditions
+        return entry
 
+    # A privileged container keeps allowPrivilegeEscalation unset: the API server rejects
+    # privileged with allowPrivilegeEscalation false as invalid, which would hide the
+    # disallow-host-access denial behind a confusing error.
+    not_privileged = {"all": [{"key": "{{ element.securityContext.privileged || `false` }}",
+                               "operator": "Equals", "value": False}]}
+    lists = (("containers", "request.object.spec.containers"),
+             ("initContainers", "request.object.spec.initContainers || `[]`"))
     rules = [
         _rule(params, "default-seccomp-profile", ["Pod"], {"mutate": {"patchStrategicMerge": {
             "spec": {"securityContext": {"+(seccompProfile)": {"type": "RuntimeDefault"}}}}}}),
         _rule(params, "default-container-security", ["Pod"], {"mutate": {"foreach": [
-            per_container("containers", "request.object.spec.containers"),
-            per_container("initContainers", "request.object.spec.initContainers || `[]`"),
-        ]}}),
+            per_container(field, lst, {"capabilities": {"+(drop)": ["ALL"]}}) for field, lst in lists] + [
+            per_container(field, lst, {"+(allowPrivilegeEscalation)": False}, not_privileged)
+            for field, lst in lists]}}),
     ]
     return _policy(_meta(MUTATE_POLICY, "Pod security defaults",
                          "Adds seccompProfile RuntimeDefault, allowPrivilegeEscalation false and "

@@ -518,8 +518,42 @@ def tenant_namespaces_context(params):
     ]
 
 
+# ---------------------------------------------------------------- scope
+# Which pods a rule judges. Probes, topology spread and PodDisruptionBudgets keep a service
+# available; a run-to-completion pod (a Job's, a CronJob's, a bare Pod that does not restart)
+# needs none of them, but it still needs requests and limits, the security context, images from
+# the tenant's registry and everything else. The pod's own restartPolicy tells the two apart at
+# every level the rules see: the API server requires restartPolicy Always of every Deployment,
+# StatefulSet, DaemonSet, ReplicaSet and ReplicationController template, and Never or OnFailure
+# of every Job's (and so every CronJob's); a bare Pod defaults to Always.
+ALL_PODS = "all"
+LONG_RUNNING = "long-running"
+RESTART_ALWAYS = "Always"
+
+
+def is_long_running(pod_spec):
+    """The mirror of the Kyverno precondition ``restartPolicy || 'Always'`` equals ``Always``."""
+    policy = _get(pod_spec, "restartPolicy")
+    return (policy if _truthy(policy) else RESTART_ALWAYS) == RESTART_ALWAYS
+
+
+def controller_precondition():
+    """Kyverno precondition of the rules that judge pod templates only: autogen leaves
+    request.object.kind alone, so a controller's own rule sees its kind and a Pod's rule
+    sees Pod."""
+    return {"key": "{{ request.object.kind }}", "operator": "NotEquals", "value": "Pod"}
+
+
+def long_running_precondition():
+    """Kyverno precondition of the long-running rules; autogen rewrites request.object.spec to the
+    template's spec for every controller, so Job and CronJob templates skip these rules too."""
+    return {"key": "{{ request.object.spec.restartPolicy || '%s' }}" % RESTART_ALWAYS,
+            "operator": "Equals", "value": RESTART_ALWAYS}
+
+
 class Rule:
-    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, kinds=None):
+    def __init__(self, rule_id, number, title, message, check, kyverno, context=None, kinds=None, scope=ALL_PODS,
+                 bare_pods=True):
         self.id = rule_id
         self.number = number
         self.title = title
@@ -529,22 +563,45 @@ class Rule:
         self.context = context
         # None: a pod rule (Pods, and every pod controller through autogen); else the kinds it judges.
         self.kinds = tuple(kinds) if kinds else None
+        self.scope = scope
+        # False: the rule judges the pod templates of workloads, not a Pod itself (see POD_RULES).
+        self.bare_pods = bare_pods
+
+    def applies_to(self, kind, pod_spec):
+        """False when this rule does not judge the object: a long-running rule on a run-to-completion
+        pod, or a template rule on a Pod."""
+        if kind == "Pod" and not self.bare_pods:
+            return False
+        return self.scope == ALL_PODS or is_long_running(pod_spec)
+
+    def preconditions(self):
+        """The Kyverno preconditions that give the rule its scope (None: every pod)."""
+        conds = []
+        if not self.bare_pods:
+            conds.append(controller_precondition())
+        if self.scope == LONG_RUNNING:
+            conds.append(long_running_precondition())
+        return {"all": conds} if conds else None
 
 
 # The pod rules: applied to Pods and, through Kyverno autogen, to every pod controller.
+# require-requests-limits judges the templates of workloads, not Pods: the API server's
+# LimitRanger gives every container of a Pod the requests and limits it lacks from the
+# namespace's LimitRange (every tenant namespace has one) before any webhook sees the Pod, so
+# a Pod can never fail it at admission, and the offline verdict says so.
 POD_RULES = (
     Rule("require-requests-limits", 1, "Resource requests and limits",
          "require-requests-limits: set resources.requests.cpu, resources.requests.memory, resources.limits.cpu "
          "and resources.limits.memory on every container and init container of the pod template.",
-         check_requests_limits, kyverno_requests_limits),
+         check_requests_limits, kyverno_requests_limits, bare_pods=False),
     Rule("require-probes", 2, "Liveness and readiness probes",
          "require-probes: set livenessProbe and readinessProbe on every container (containers[]) "
-         "of the pod template.",
-         check_probes, kyverno_probes),
+         "of the pod template (long-running pods; Jobs and CronJobs need none).",
+         check_probes, kyverno_probes, scope=LONG_RUNNING),
     Rule("require-topology-spread", 4, "Topology spread",
          "require-topology-spread: add topologySpreadConstraints to the pod template with a topologyKey for "
-         "each of: {keys}.",
-         check_topology_spread, kyverno_topology_spread),
+         "each of: {keys} (long-running pods; Jobs and CronJobs need none).",
+         check_topology_spread, kyverno_topology_spread, scope=LONG_RUNNING),
     Rule("require-security-context", 5, "Non-root, read-only root filesystem, no privilege escalation",
          "require-security-context: every container and init container needs securityContext.runAsNonRoot: true "
          "(or the pod's securityContext.runAsNonRoot: true), securityContext.readOnlyRootFilesystem: true and "
@@ -620,7 +677,8 @@ def pdb_selects(pdb, namespace, labels):
 
 
 def needs_pdb(obj):
-    """Deployments and StatefulSets with more than one replica (an absent replicas is 1)."""
+    """Deployments and StatefulSets with more than one replica (an absent replicas is 1): the
+    long-running controllers that keep several replicas; Jobs and CronJobs never need one."""
     if obj.get("kind") not in PDB_KINDS:
         return False
     replicas = _get(obj, "spec", "replicas")

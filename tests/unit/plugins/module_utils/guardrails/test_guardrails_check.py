@@ -6,6 +6,7 @@ import copy
 import pytest
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
+from ansible_collections.openova.platform.plugins.module_utils.guardrails import check
 from ansible_collections.openova.platform.plugins.module_utils.guardrails import run as guardrails_run
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import RULE_IDS
 
@@ -187,3 +188,45 @@ def test_non_text_identity_fields_are_returned_as_text():
     result = run(definitions=["kind: Pod\nmetadata: {name: 2024-01-01, namespace: 7}\nspec: {containers: []}\n"],
                  report_only=True)
     assert {(f["name"], f["namespace"]) for f in result["findings"]} == {("2024-01-01", "7")}
+
+
+def test_jobs_and_cronjobs_skip_probes_and_spread_but_keep_the_other_rules():
+    bare = copy.deepcopy(CONTAINER)
+    del bare["livenessProbe"], bare["readinessProbe"]
+    template = {"metadata": {"labels": {"app": "batch"}},
+                "spec": {"containers": [bare], "restartPolicy": "Never"}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "batch", "namespace": "acme-dev"},
+           "spec": {"template": copy.deepcopy(template)}}
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": "acme-dev"},
+            "spec": {"schedule": "0 1 * * *", "jobTemplate": {"spec": {"template": copy.deepcopy(template)}}}}
+    result = run(definitions=[job, cron])
+    assert "failed" not in result, result["msg"]
+    for name in ("batch", "nightly"):
+        verdicts = {f["rule"]: f["result"] for f in result["findings"] if f["name"] == name}
+        assert verdicts["require-probes"] == verdicts["require-topology-spread"] == "skip"
+        assert "require-pdb" not in verdicts
+        assert {verdicts[r] for r in verdicts if r not in ("require-probes", "require-topology-spread")} == {"pass"}
+    # Requests and limits, the security context and the registry still apply to them.
+    broken = copy.deepcopy(job)
+    container = broken["spec"]["template"]["spec"]["containers"][0]
+    del container["resources"]["limits"], container["securityContext"]["readOnlyRootFilesystem"]
+    container["image"] = "docker.io/library/busybox:1"
+    failed = sorted(f["rule"] for f in run(definitions=[broken], report_only=True)["findings"]
+                    if f["result"] == "fail")
+    assert failed == ["require-requests-limits", "require-security-context", "restrict-image-registries"]
+
+
+def test_a_pod_without_limits_is_left_to_the_limit_range_and_a_privileged_container_keeps_no_default():
+    pod_container = copy.deepcopy(CONTAINER)
+    del pod_container["resources"]["limits"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "acme-dev"},
+           "spec": {"containers": [pod_container],
+                    "topologySpreadConstraints": [{"topologyKey": "kubernetes.io/hostname", "maxSkew": 1}]}}
+    verdicts = {f["rule"]: f for f in run(definitions=[pod], report_only=True)["findings"]}
+    assert verdicts["require-requests-limits"]["result"] == "skip"
+    assert "LimitRange" in verdicts["require-requests-limits"]["message"]
+    spec = {"containers": [{"name": "a", "securityContext": {"privileged": True}}, {"name": "b"}]}
+    check.apply_defaults(spec, "spec")
+    assert "allowPrivilegeEscalation" not in spec["containers"][0]["securityContext"]
+    assert spec["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert spec["containers"][1]["securityContext"]["allowPrivilegeEscalation"] is False

@@ -100,3 +100,28 @@ def test_committed_kyverno_suite_matches_the_renderer():
     proc = subprocess.run([sys.executable, str(REPO / "tests/kyverno/generate.py"), "--check"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr + "\nrun: python3 tests/kyverno/generate.py"
+
+
+def test_scoped_rules_carry_their_preconditions():
+    objs = by_name(render_policies(Params()))
+    long_running = {"key": "{{ request.object.spec.restartPolicy || 'Always' }}", "operator": "Equals",
+                    "value": "Always"}
+    templates_only = {"key": "{{ request.object.kind }}", "operator": "NotEquals", "value": "Pod"}
+    for rule in POD_RULES:
+        spec_rule = objs[policy_name(rule.id)]["spec"]["rules"][0]
+        if rule.id in ("require-probes", "require-topology-spread"):
+            assert spec_rule["preconditions"] == {"all": [long_running]}
+        elif rule.id == "require-requests-limits":
+            assert spec_rule["preconditions"] == {"all": [templates_only]}
+        else:
+            assert "preconditions" not in spec_rule, rule.id
+
+
+def test_privileged_containers_get_no_allow_privilege_escalation_default():
+    mutate = by_name(render_policies(Params()))[MUTATE_POLICY]["spec"]["rules"][1]["mutate"]["foreach"]
+    ape = [e for e in mutate if "+(allowPrivilegeEscalation)" in json.dumps(e)]
+    drop = [e for e in mutate if "+(drop)" in json.dumps(e)]
+    assert len(ape) == len(drop) == 2
+    assert all("preconditions" not in e for e in drop)
+    for entry in ape:
+        assert entry["preconditions"]["all"][0]["key"] == "{{ element.securityContext.privileged || `false` }}"

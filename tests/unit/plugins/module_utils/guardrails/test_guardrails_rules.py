@@ -233,3 +233,29 @@ def test_virtual_service_follows_the_domain():
 ])
 def test_service(body, paths):
     assert [v[0] for v in rules.check_service({"kind": "Service", "spec": body}, P, "acme", NS)] == paths
+
+
+@pytest.mark.parametrize("restart_policy, long_running", [
+    (None, True), ("", True), ("Always", True), ("Never", False), ("OnFailure", False), (0, False),
+])
+def test_long_running_follows_the_restart_policy_like_the_kyverno_precondition(restart_policy, long_running):
+    pod_spec = spec() if restart_policy is None else spec(restartPolicy=restart_policy)
+    assert rules.is_long_running(pod_spec) is long_running
+
+
+def test_only_probes_and_topology_spread_are_for_long_running_pods():
+    scoped = sorted(r.id for r in rules.POD_RULES if r.scope == rules.LONG_RUNNING)
+    assert scoped == ["require-probes", "require-topology-spread"]
+    job_pod = spec(restartPolicy="Never")
+    assert [r.id for r in rules.POD_RULES if not r.applies_to("Job", job_pod)] == scoped
+    assert all(r.applies_to("Deployment", spec()) for r in rules.POD_RULES)
+    # require-pdb never applies to Jobs or CronJobs, whatever their parallelism.
+    assert not rules.needs_pdb({"kind": "Job", "spec": {"parallelism": 3}})
+
+
+def test_requests_and_limits_judge_templates_not_pods():
+    """A Pod gets what it lacks from the namespace's LimitRange before any webhook sees it."""
+    rule = [r for r in rules.POD_RULES if r.id == "require-requests-limits"][0]
+    assert not rule.applies_to("Pod", spec())
+    assert all(rule.applies_to(kind, spec()) for kind in rules.POD_KINDS if kind != "Pod")
+    assert [r.id for r in rules.POD_RULES if not r.bare_pods] == ["require-requests-limits"]
