@@ -383,7 +383,7 @@ def main(argv=None) -> int:
     try:
         for name, path in ensure(names).items():
             binary = BINARIES[name]
-            if binary.also:
+            if getattr(binary, "also", None):
                 for command in binary.commands:
                     print(f"{command}: {binary.command(command)}")
             else:

@@ -211,6 +211,13 @@ api_requests:
   description: How many Kubernetes API requests the module sent.
   returned: success
   type: int
+api_retries:
+  description:
+    - How many times the module repeated a request after a passing failure (C(429), C(5xx), a refused or reset
+      connection); see O(retry_deadline). V(0) on a healthy API server.
+  returned: success
+  type: int
+  sample: 0
 """
 
 from ansible_collections.openova.platform.plugins.module_utils.argspec import APPLY_ARGS, CONNECTION_ARGS, spec

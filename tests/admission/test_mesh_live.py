@@ -19,7 +19,7 @@ import yaml
 
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
 from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError
-from ansible_collections.openova.platform.plugins.module_utils.traffic.policy import run_traffic_policy
+from ansible_collections.openova.platform.plugins.module_utils.traffic.run import run_traffic_policy
 from ansible_collections.openova.platform.plugins.module_utils.traffic.render import render_traffic
 
 import live
@@ -122,8 +122,8 @@ def test_istiod_accepts_every_traffic_object_and_the_platform_configuration(clie
         "mode"] == "STRICT"
     result = run_traffic_policy(dict(FULL_POLICY), client=client)
     assert not result.get("failed"), result.get("msg")
-    assert sorted(r["kind"] for r in result["results"]) == ["DestinationRule", "EnvoyFilter", "VirtualService",
-                                                           "VirtualService"]
+    kinds = sorted(r["kind"] for r in result["results"])
+    assert kinds == ["DestinationRule", "EnvoyFilter", "VirtualService", "VirtualService"]
 
 
 def _malformed():
@@ -141,8 +141,8 @@ def _malformed():
             ("port names in servers must be unique", gw)]
 
 
-@pytest.mark.parametrize("reason, obj", _malformed(), ids=["dr-duplicate-subset", "vs-zero-weights",
-                                                            "gateway-duplicate-port-name"])
+@pytest.mark.parametrize("reason, obj", _malformed(),
+                         ids=["dr-duplicate-subset", "vs-zero-weights", "gateway-duplicate-port-name"])
 def test_istiod_rejects_malformed_mesh_objects(client, tenant, reason, obj):
     namespace = obj["metadata"].get("namespace") or live.NAMESPACE
     body = copy.deepcopy(obj)

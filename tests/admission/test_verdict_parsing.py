@@ -2,8 +2,6 @@
 and rules, and Pod Security Admission's checks. A misread denial would make the three-way
 agreement test agree by accident, so the reading is tested on its own (no cluster)."""
 
-import pytest
-
 import live
 
 KYVERNO = (

@@ -10,7 +10,6 @@ else from the Kyverno CLI on the rendered policies with API calls answered by th
 server (tenant_user.kyverno_verdict)."""
 
 import base64
-import copy
 import json
 import os
 import pwd
@@ -25,7 +24,7 @@ from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
 from ansible_collections.openova.platform.plugins.module_utils.client import Client
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.install import run_guardrail_policies
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_guardrail_policies
 from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant
 from tenant_user import as_user, dry_run, forbidden, kyverno_verdict, live_kyverno, platform_priority_classes
 
@@ -227,7 +226,7 @@ def live_matrix(tenants, client, kubeconfig):
         viewer = as_user(kubeconfig, "viewer@" + tenant, tenant + "-viewers")
         for ns in (tenant + "-dev", tenant + "-prod"):
             policies += Engine(viewer).list("networking.k8s.io/v1", "NetworkPolicy", namespace=ns)
-    policies += [p for p in reachability.platform_policies()]
+    policies += list(reachability.platform_policies())
     for p in policies:
         for key in ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"):
             p["metadata"].pop(key, None)

@@ -15,7 +15,6 @@ that only concern one component use its tag."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import tarfile
 import time

@@ -93,8 +93,8 @@ def folder_policy(engine):
                    (VAP_API, "ValidatingAdmissionPolicy", "", name)])
 
 
-def test_server_rejection_is_caught_by_the_dry_run_before_any_write(kubeconfig, engine, platform_namespaces,
-                                                                     folder_policy):
+def test_server_rejection_is_caught_by_the_dry_run_before_any_write(
+        kubeconfig, engine, platform_namespaces, folder_policy):
     name = "dry" + uuid.uuid4().hex[:4]
     good = {"name": name, "owners": {"admin": [name + "-admins"]}, "namespaces": [name + "-dev", name + "-prod"],
             "topics": [{"name": name + ".orders"}], "postgres": {"enabled": True}}

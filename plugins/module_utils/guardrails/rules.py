@@ -513,8 +513,9 @@ def tenant_namespaces_context(params):
             "urlPath": "/api/v1/namespaces",
             "jmesPath": "items[?metadata.labels.\"%s\" == '{{tenant}}'].metadata.name" % label}},
         {"name": "service_hosts", "variable": {"jmesPath": service_hosts}},
-        {"name": "allowed_hosts", "variable": {"jmesPath": "[[join('', [tenant, '.%s']), join('', ['*.', tenant, '.%s'])], "
-                                                        "service_hosts][]" % (params.domain, params.domain)}},
+        {"name": "allowed_hosts", "variable": {
+            "jmesPath": "[[join('', [tenant, '.%s']), join('', ['*.', tenant, '.%s'])], service_hosts][]" % (
+                params.domain, params.domain)}},
     ]
 
 

@@ -103,7 +103,7 @@ def run_workload_check(params, check_mode=False, diff=False, client=None):
         # Fail closed: what could not be read was not checked, and kubectl may still create it.
         msg = "%d manifest(s) could not be checked (%s); %s" % (
             len(errors), "; ".join("%s%s: %s" % (e["source"], " line %d" % e["line"] if e.get("line") else "",
-                                                  e["reason"]) for e in errors[:5]), msg)
+                                                 e["reason"]) for e in errors[:5]), msg)
     if failing:
         msg += ": " + "; ".join("%s/%s %s at %s" % (f["kind"], f["name"], f["rule"], f["path"]) for f in failing[:10])
     result = {"changed": False, "findings": findings, "skipped": skipped, "errors": errors,

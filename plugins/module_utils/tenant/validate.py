@@ -78,7 +78,7 @@ def _check_platform_namespace(problems, field, value):
 
 
 def _check_label_key(problems, field, key):
-    prefix, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", None)
+    prefix, name = key.rpartition("/")[::2] if isinstance(key, str) else ("", None)
     if (not isinstance(name, str) or len(name) > 63 or not LABEL_KEY_NAME.match(name)
             or (prefix and not kit.is_dns1123_subdomain(prefix))):
         problems.add(field, "%r is not a label key ([prefix/]name, name at most 63 characters)" % (key,))

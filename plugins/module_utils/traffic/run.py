@@ -63,8 +63,8 @@ def live_weights(virtual_service):
         subset = (route.get("destination") or {}).get("subset")
         if not subset:
             return None
-        weights[subset] = weights.get(subset, 0) + int(route.get("weight", 100 if len(default[-1]["route"]) == 1
-                                                                   else 0))
+        implied = 100 if len(default[-1]["route"]) == 1 else 0
+        weights[subset] = weights.get(subset, 0) + int(route.get("weight", implied))
     return weights or None
 
 

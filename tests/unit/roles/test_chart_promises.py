@@ -230,7 +230,7 @@ INJECTED = {("istio", "istio-proxy"): "auto"}
 
 
 def pinned(image):
-    name, _, tag = image.rpartition(":") if "@" not in image else (image, "", "")
+    name, tag = image.rpartition(":")[::2] if "@" not in image else (image, "")
     if "@sha256:" in image:
         return True
     return bool(name) and "/" not in tag and tag not in ("", "latest")

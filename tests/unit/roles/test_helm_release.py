@@ -67,7 +67,7 @@ def test_errors_name_component_chart_source_and_the_variables_to_set(tmp_path):
     local = chart_releases([LOKI], "observability", source="local", directory=str(tmp_path))
     (err,) = chart_source_errors(local, "observability")
     assert err["reason"] == f"no loki-6.46.0.tgz, loki-6.46.0/ or loki/ in {tmp_path}"
-    assert f"put loki-6.46.0.tgz into observability_chart_dir" in err["hint"]
+    assert "put loki-6.46.0.tgz into observability_chart_dir" in err["hint"]
 
 
 def test_role_reads_the_component_settings_by_name():

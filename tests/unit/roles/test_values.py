@@ -160,5 +160,3 @@ def test_values_overrides_merge_recursively(role):
     merged = values_of(role, **{f"{role}_values_overrides": {"extra": {"a": 1}}})
     assert merged["extra"] == {"a": 1}
     assert set(render(role, "{{ %s_values }}" % role)) <= set(merged) - {"extra"}
-
-

@@ -3,7 +3,6 @@ recognises and what it applies, marked as the stand-in's work. No cluster."""
 
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest

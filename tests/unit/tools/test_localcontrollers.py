@@ -151,7 +151,7 @@ def test_the_real_charts_give_every_controller_its_deployment_and_the_webhook_co
     assert ("ConfigMap", "istio-sidecar-injector") in kinds and ("ConfigMap", "istio") in kinds
     assert ("ConfigMap", "kyverno") in kinds
     assert ("MutatingWebhookConfiguration", "istio-sidecar-injector") in kinds
-    assert not {k for k, _ in kinds} & set(lc.NOT_APPLIED)
+    assert not {kind for kind, _name in kinds} & set(lc.NOT_APPLIED)
     for name in lc.CONTROLLERS:
         argv, _env = lc.process(name, deployments[lc.CONTROLLERS[name].deployment], Path("/bin/x"), PORTS,
                                 Path("/k"), Path("/s"))

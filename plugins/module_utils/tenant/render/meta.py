@@ -43,7 +43,7 @@ def owned_selector(tenant_names, credentials_for=None):
     objects other modules write for a tenant, such as a service's VirtualService), or, with
     ``credentials_for``, the objects that carry that service's credentials (see CREDENTIALS_LABEL)."""
     base = "%s=%s,%s=%s,%s in (%s)" % (facts.MANAGED_BY_LABEL, facts.MANAGED_BY, facts.PART_OF_LABEL, PART_OF,
-                                      TENANT_LABEL, ",".join(sorted(tenant_names)))
+                                       TENANT_LABEL, ",".join(sorted(tenant_names)))
     if credentials_for:
         return "%s,%s=%s" % (base, CREDENTIALS_LABEL, credentials_for)
     return "%s,!%s" % (base, CREDENTIALS_LABEL)

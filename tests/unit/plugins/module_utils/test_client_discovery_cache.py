@@ -174,8 +174,9 @@ def test_client_never_trusts_a_poisoned_cache(cache_home, tmp_path):
 
 def test_cache_for_another_server_is_not_used(cache_home, tmp_path):
     probe = _client(tmp_path, [])
-    write_private_json(probe._cache_file(), {"format": DISCOVERY_FORMAT, "host": "https://elsewhere:6443",
-                                              "rows": [["v1", "Namespace", "namespaces", False, []]]})
+    write_private_json(probe._cache_file(), {
+        "format": DISCOVERY_FORMAT, "host": "https://elsewhere:6443",
+        "rows": [["v1", "Namespace", "namespaces", False, []]]})
     client = _client(tmp_path, list(DISCOVERY))
     assert client.resource("apps/v1", "Deployment").plural == "deployments"
     assert client.requests == 2

@@ -142,8 +142,6 @@ def test_broken_pod_spec_fails_cleanly():
     assert run(definitions=[obj], report_only=True)["summary"]["objects"] == 1
 
 
-
-
 def test_a_missing_src_fails_before_checking(tmp_path):
     with pytest.raises(SpecError) as err:
         run(src=[str(tmp_path / "nope.yaml")])

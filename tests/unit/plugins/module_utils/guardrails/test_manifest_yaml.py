@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from ansible_collections.openova.platform.plugins.module_utils.guardrails import check
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_workload_check
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.manifest_yaml import (
     ManifestError,

@@ -80,8 +80,8 @@ def test_wide_egress_with_a_platform_allowance_is_accepted(tmp_path, monkeypatch
     ({"tenants": [{"name": "acme", "owners": "acme-admins"}]}, "tenants[0] (acme).owners"),
     ({"tenants": [dict(BASE, quota={"pods": "1e100"})]}, "tenants[0] (acme).quota.pods"),
 ])
-def test_the_module_names_the_field_where_ansible_says_dictionary_requested(args, field, tmp_path, monkeypatch,
-                                                                           capsys):
+def test_the_module_names_the_field_where_ansible_says_dictionary_requested(
+        args, field, tmp_path, monkeypatch, capsys):
     from ansible_collections.openova.platform.plugins.modules import tenant as module
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

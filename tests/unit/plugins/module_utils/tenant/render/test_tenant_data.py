@@ -24,7 +24,6 @@ def test_postgres_objects(tenant, platform, passwords):
                      "uri": "postgresql://tenant_acme:pw@platform-pg-rw.openova-data.svc:5432/acme"}
 
 
-
 # ---------------------------------------------------------------- reclaim policies and offboarding order
 # A model of what the CloudNativePG operator does when these CRs are deleted, from its
 # documentation (docs/src/declarative_database_role_management.md, "Role Reclaim Policy",
@@ -87,7 +86,7 @@ def test_the_model_catches_the_old_mismatch(tenant, platform):
     objs = render_postgres(tenant(postgres={"enabled": True}), platform, "pw")
     crs = [o for o in objs if o["kind"] in ("Database", "DatabaseRole")]
     crs[0] = dict(crs[0], spec=dict(crs[0]["spec"], databaseRoleReclaimPolicy="delete"))
-    _, _, terminating = operator_offboarding(crs, [("Database", "tenant-acme"), ("DatabaseRole", "tenant-acme")])
+    terminating = operator_offboarding(crs, [("Database", "tenant-acme"), ("DatabaseRole", "tenant-acme")])[2]
     assert terminating == [("DatabaseRole", "tenant-acme")]
     # With both `delete`, only the order the module uses drops both.
     both = [dict(c, spec=dict(c["spec"], databaseReclaimPolicy="delete")) if c["kind"] == "Database" else c
