@@ -257,6 +257,8 @@ class StageSync:
         self.custom = client.CustomObjectsApi(self.api_client)
         self.by_crd = {s.crd: s for s in SIMULATED}
         self.applied: set[str] = set()
+        self.wanted: set[str] = set()  # CRDs served now, whose Stage should exist
+        self.pending: set[str] = set()  # CRDs whose Stage a thread is waiting to apply
         self.lock = threading.Lock()
         self._last_error = ""
 
@@ -285,21 +287,34 @@ class StageSync:
             return False
 
     def _apply(self, sim: Simulated) -> None:
-        for _ in range(60):  # a CRD's OpenAPI document appears a few seconds after it is Established
-            if self._ready_for_kwok(sim):
-                break
-            time.sleep(1)
-        else:
-            kubeloop.log(COMPONENT, "kind not served in time; will retry on the next CRD change", kind=sim.kind,
-                         error=self._last_error)
-            return
-        self.custom.patch_cluster_custom_object(
-            "kwok.x-k8s.io", "v1alpha1", "stages", sim.stage_name, render_stage(sim),
-            field_manager=FIELD_MANAGER, force=True,
-            _content_type="application/apply-patch+yaml")
-        with self.lock:
-            self.applied.add(sim.crd)
-        kubeloop.log(COMPONENT, "simulating status", kind=f"{sim.api_version} {sim.kind}", stage=sim.stage_name)
+        """Wait until kwok can serve the kind (its OpenAPI document appears some time after the
+        CRD is Established, longer on a busy API server), then apply its Stage. Retries with a
+        backoff of up to 30 s for as long as the CRD is wanted; never gives up on its own."""
+        delay, waited, reported = 1.0, 0.0, False
+        try:
+            while True:
+                with self.lock:
+                    if sim.crd not in self.wanted:
+                        return
+                if self._ready_for_kwok(sim):
+                    break
+                if waited >= 60 and not reported:
+                    kubeloop.log(COMPONENT, "kind not served yet; still waiting", kind=sim.kind,
+                                 error=self._last_error)
+                    reported = True
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 30.0)
+            self.custom.patch_cluster_custom_object(
+                "kwok.x-k8s.io", "v1alpha1", "stages", sim.stage_name, render_stage(sim),
+                field_manager=FIELD_MANAGER, force=True,
+                _content_type="application/apply-patch+yaml")
+            with self.lock:
+                self.applied.add(sim.crd)
+            kubeloop.log(COMPONENT, "simulating status", kind=f"{sim.api_version} {sim.kind}", stage=sim.stage_name)
+        finally:
+            with self.lock:
+                self.pending.discard(sim.crd)
 
     def _delete(self, sim: Simulated) -> None:
         from kubernetes.client.exceptions import ApiException  # noqa: PLC0415
@@ -319,10 +334,18 @@ class StageSync:
             return
         try:
             if kind != "DELETED" and served(crd, sim.version) and not crd["metadata"].get("deletionTimestamp"):
-                if sim.crd not in self.applied:
+                with self.lock:
+                    self.wanted.add(sim.crd)
+                    start = sim.crd not in self.applied and sim.crd not in self.pending
+                    if start:
+                        self.pending.add(sim.crd)
+                if start:
                     threading.Thread(target=self._apply, args=(sim,), daemon=True).start()
-            elif sim.crd in self.applied or kind == "DELETED":
-                self._delete(sim)
+            else:
+                with self.lock:
+                    self.wanted.discard(sim.crd)
+                if sim.crd in self.applied or kind == "DELETED":
+                    self._delete(sim)
         except Exception as exc:  # noqa: BLE001 - one kind must not stop the others
             kubeloop.log(COMPONENT, "stage update failed", kind=sim.kind, error=f"{type(exc).__name__}: {exc}"[:300])
 

@@ -5,6 +5,7 @@ import functools
 import json
 import re
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,57 @@ def test_crds_are_served_only_when_established_and_serving_the_version():
     assert not kwok_stages.served(crd, "v1alpha1")
     crd["status"]["conditions"][0]["status"] = "False"
     assert not kwok_stages.served(crd, "v1alpha2")
+
+
+class _Recorder:
+    def __init__(self):
+        self.patched = []
+
+    def patch_cluster_custom_object(self, group, version, plural, name, body, **kwargs):
+        self.patched.append(name)
+
+
+def _sync_without_cluster(ready_after):
+    """A StageSync whose kind becomes servable after ``ready_after`` checks (no API server)."""
+    sync = object.__new__(kwok_stages.StageSync)
+    sync.by_crd = {s.crd: s for s in kwok_stages.SIMULATED}
+    sync.applied, sync.wanted, sync.pending = set(), set(), set()
+    sync.lock = threading.Lock()
+    sync._last_error = ""
+    sync.custom = _Recorder()
+    checks = []
+
+    def ready(sim):
+        checks.append(sim.kind)
+        return len(checks) > ready_after
+
+    sync._ready_for_kwok = ready
+    return sync, checks
+
+
+def test_a_kind_served_late_still_gets_its_stage(monkeypatch):
+    """The OpenAPI document of a new CRD can take minutes on a busy API server; the stage is
+    applied once it appears, however long that took (no give-up after a fixed count)."""
+    monkeypatch.setattr(kwok_stages.time, "sleep", lambda seconds: None)
+    sim = kwok_stages.SIMULATED[0]
+    sync, checks = _sync_without_cluster(ready_after=200)
+    sync.wanted.add(sim.crd)
+    sync.pending.add(sim.crd)
+    sync._apply(sim)
+    assert len(checks) == 201 and sync.custom.patched == [sim.stage_name]
+    assert sim.crd in sync.applied and sim.crd not in sync.pending
+
+
+def test_waiting_stops_when_the_crd_is_no_longer_wanted(monkeypatch):
+    sim = kwok_stages.SIMULATED[0]
+    sync, checks = _sync_without_cluster(ready_after=10 ** 6)
+
+    def sleep(seconds):
+        if len(checks) == 5:
+            sync.wanted.discard(sim.crd)  # the CRD was deleted meanwhile
+
+    monkeypatch.setattr(kwok_stages.time, "sleep", sleep)
+    sync.wanted.add(sim.crd)
+    sync.pending.add(sim.crd)
+    sync._apply(sim)
+    assert len(checks) == 5 and sync.custom.patched == [] and not sync.pending
