@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.openova.platform.plugins.module_utils.errors import (
     ApiError,
+    Conflict,
     MissingKind,
     OpenovaError,
     WaitTimeout,
@@ -239,7 +240,8 @@ class Engine:
         ``existing``). Objects that are up to date are not sent; neither are
         namespaced objects whose namespace is not in ``namespaces`` (the set of
         namespaces that exist, when given), since the server cannot dry-run into
-        a namespace that does not exist yet."""
+        a namespace that does not exist yet. A field-manager conflict is not counted
+        as a rejection: the apply reports it for its object."""
         for obj in objects:
             self.client.resource(obj["apiVersion"], obj["kind"])
         read = {}
@@ -261,6 +263,10 @@ class Engine:
                     query["force"] = "true"
                 self.client.request("PATCH", self.client.resource(api_version, kind).path(name, namespace or None),
                                     body=obj, query=query, content_type=APPLY_CONTENT_TYPE)
+                return None
+            except Conflict:
+                # Another field manager owns a field: that is the live state, not bad input. The
+                # apply reports it for this object alone (and for its owner, such as one tenant).
                 return None
             except OpenovaError as exc:
                 return ObjectResult(obj_ref, "failed", error="%s: %s" % (ref_str(obj_ref), exc.msg))

@@ -46,7 +46,8 @@ def test_onboard_and_offboard_from_survey_answers(kubeconfig, engine):
         "tenant_viewer_groups": f"{name}-auditors", "tenant_namespaces": f"{name}-dev,{name}-prod"})
     assert onboard["tenant_developer_groups"] == "" and onboard["tenant_display_name"] == ""
     offboard = survey_answers("offboard_tenant.yml", {"tenant_name": name})
-    assert offboard == {"tenant_name": name, "tenant_namespaces": "", "confirm_delete_pvcs": "false"}
+    assert offboard == {"tenant_name": name, "tenant_namespaces": "", "confirm_delete_pvcs": "false",
+                        "confirm_delete_registry_project": "false"}
     try:
         out = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=onboard)[1]
         result = task_result(out, "Apply the tenants in one batch")
