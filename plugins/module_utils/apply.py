@@ -178,22 +178,31 @@ class Engine:
             lists = [read(kind) for kind in kinds]
         return [obj for items in lists for obj in items]
 
-    def reconcile(self, objects, owned, existing=None, prune=True, keep=None, before_prune=None):
+    def reconcile(self, objects, owned, existing=None, prune=True, keep=None, before_prune=None, owner_of=None,
+                  first=()):
         """Apply ``objects``, then delete the ``owned`` objects they no longer include.
 
-        The deletes run only when every apply succeeded, so that a failed apply never
-        costs a working object (say, the HPA of a service). ``existing`` maps ref() to
-        the live objects already read (default: ``owned``). ``keep(obj)`` true spares an
-        owned object from pruning (a namespace's default ServiceAccount goes with its
-        namespace). ``before_prune(stale)`` sees the objects about to be deleted and may
-        raise to stop (a check that needs a confirmation, such as volumes in a namespace).
+        The deletes run only after a clean apply, so that a failed apply never costs a
+        working object (say, the HPA of a service). With ``owner_of(ref)`` (a batch of
+        several owners, such as tenants) that holds per owner: an owner whose objects all
+        applied is pruned even when another owner's failed; a failure of an object with
+        no owner (``owner_of`` gives None: shared objects) stops all pruning.
+        ``existing`` maps ref() to the live objects already read (default: ``owned``).
+        ``keep(obj)`` true spares an owned object from pruning (a namespace's default
+        ServiceAccount goes with its namespace). ``before_prune(stale)`` sees the objects
+        about to be deleted and may raise to stop (a check that needs a confirmation, such
+        as volumes in a namespace). Stale objects of the kinds in ``first`` are deleted
+        before the others (a CloudNativePG Database before the role that owns it).
         Returns the apply results followed by the delete results."""
         if existing is None:
             existing = dict((ref(o), o) for o in owned)
         results = self.apply(objects, existing=existing) if objects else []
-        if prune and not any(r.action == "failed" for r in results):
+        failed = set((owner_of or (lambda r: None))(r.ref) for r in results if r.action == "failed")
+        if prune and not (None in failed or (failed and owner_of is None)):
             wanted = set(ref(o) for o in objects)
-            stale = [o for o in owned if ref(o) not in wanted and not (keep and keep(o))]
+            stale = [o for o in owned if ref(o) not in wanted and not (keep and keep(o))
+                     and not (owner_of and owner_of(ref(o)) in failed)]
+            stale.sort(key=lambda o: o["kind"] not in first)  # stable: the rest keep their order
             if before_prune is not None:
                 before_prune(stale)
             results += self.delete([ref(o) for o in stale], existing=dict((ref(o), o) for o in owned))

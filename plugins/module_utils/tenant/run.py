@@ -282,23 +282,19 @@ def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, rout
         existing[ref(routing_obj)] = routing_live
     if params.get("server_dry_run", True) and not engine.check_mode:
         existing.update(_dry_run(engine, objects, owner_of, existing, ns_labels))
-    results = engine.apply(objects, existing=existing)
-    # Prune only after a clean apply, as Engine.reconcile does, but tenant by tenant: a conflict in
-    # one tenant's objects keeps that tenant's stale objects and nobody else's. A failed shared
-    # object (the ClusterRoles, the admission policy) concerns every tenant: then nothing is pruned.
-    failed = set(owner_of.get(r.ref, SHARED) for r in results if r.action == "failed")
-    if not params.get("prune", True) or SHARED in failed:
-        return results
-    wanted = set(ref(o) for o in objects)
-    stale = [o for o in owned if ref(o) not in wanted and o["kind"] not in NEVER_DELETE
-             and owner_of[ref(o)] not in failed]
-    doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
-    problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
-    if problems:
-        raise SpecError(problems)
-    # A CloudNativePG Database is deleted before the DatabaseRole that owns it.
-    stale.sort(key=lambda o: o["kind"] not in DELETE_FIRST)
-    return results + engine.delete([ref(o) for o in stale], existing=live)
+
+    def confirm_namespaces(stale):
+        doomed = dict((o["metadata"]["name"], owner_of[ref(o)]) for o in stale if o["kind"] == "Namespace")
+        problems = _pvc_problems(engine, doomed, params.get("confirm_delete_pvcs"))
+        if problems:
+            raise SpecError(problems)
+
+    # Pruned per tenant after a clean apply of that tenant's objects: a conflict in one tenant's objects
+    # keeps that tenant's stale objects and nobody else's. A failed shared object (the ClusterRoles,
+    # the admission policy, the collector's routing) concerns every tenant: then nothing is pruned.
+    return engine.reconcile(objects, owned, existing=existing, prune=params.get("prune", True),
+                            keep=lambda o: o["kind"] in NEVER_DELETE, before_prune=confirm_namespaces,
+                            owner_of=owner_of.get, first=DELETE_FIRST)
 
 
 def _absent(engine, owned, owner_of, params):

@@ -269,3 +269,39 @@ def test_summarize_by_owner_and_outcome_limits_the_message():
     assert summary["none"]["unchanged"] == 0
     out = outcome(results, False, "thing", per_object=False)
     assert "results" not in out and out["msg"].endswith("e9 (and 2 more)")
+
+
+def test_reconcile_prunes_each_owner_whose_objects_all_applied():
+    """A batch of owners (tenants): a failed apply keeps its owner's stale objects only; a
+    failed object without an owner (shared) keeps everything."""
+    a_ok, a_stale, b_stale = cm("a-ok", {}), cm("a-stale", {}), cm("b-stale", {})
+    b_bad = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b-bad", "namespace": "team"}}
+    owners = {ref(a_ok): "a", ref(a_stale): "a", ref(b_stale): "b", ref(b_bad): "b"}
+
+    def failing_secrets(request):
+        def wrapped(method, path, body=None, query=None, content_type=None):
+            if method == "PATCH" and "/secrets/" in path:
+                raise ApiError("rejected", status=422)
+            return request(method, path, body=body, query=query, content_type=content_type)
+        return wrapped
+
+    client = FakeClient([a_ok, a_stale, b_stale])
+    client.request = failing_secrets(client.request)
+    results = Engine(client).reconcile([a_ok, b_bad], [a_ok, a_stale, b_stale], owner_of=owners.get)
+    assert [(r.ref[3], r.action) for r in results] == [("a-ok", "unchanged"), ("b-bad", "failed"),
+                                                       ("a-stale", "deleted")]
+    assert "/api/v1/namespaces/team/configmaps/b-stale" in client.store
+    client = FakeClient([a_ok, a_stale, b_stale])
+    client.request = failing_secrets(client.request)
+    shared = dict(owners)
+    del shared[ref(b_bad)]  # now an object without an owner
+    results = Engine(client).reconcile([a_ok, b_bad], [a_ok, a_stale, b_stale], owner_of=shared.get)
+    assert [r.action for r in results] == ["unchanged", "failed"]
+
+
+def test_reconcile_deletes_the_first_kinds_first():
+    keep, role = cm("keep", {}), cm("role", {})
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "team"}}
+    client = FakeClient([keep, role, secret])
+    results = Engine(client).reconcile([keep], [keep, role, secret], first=("Secret",))
+    assert [(r.ref[1], r.ref[3]) for r in results[1:]] == [("Secret", "s"), ("ConfigMap", "role")]
