@@ -151,7 +151,16 @@ class Engine:
         """Every object of a kind (in ``namespace`` or all), filtered by labels."""
         rtype = self.client.resource(api_version, kind)
         query = {"labelSelector": label_selector} if label_selector else None
-        doc = self.client.request("GET", rtype.path(namespace=namespace), query=query)
+        try:
+            doc = self.client.request("GET", rtype.path(namespace=namespace), query=query)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            # A collection of a served kind never answers 404: discovery (cached) is stale.
+            # Ask again; MissingKind when the kind is really gone.
+            self.client.forget_discovery()
+            rtype = self.client.resource(api_version, kind)
+            doc = self.client.request("GET", rtype.path(namespace=namespace), query=query)
         items = doc.get("items", [])
         for item in items:  # list items carry no apiVersion/kind
             item.setdefault("apiVersion", api_version)

@@ -418,6 +418,20 @@ class Client:
                               api_version=api_version, kind=kind)
         return found
 
+    def forget_discovery(self):
+        """Drop what discovery knows (in memory and this user's cache file), so that the
+        next resource() asks the API server again; for a kind the cache says is served but
+        the server answers 404 for (a CRD deleted, or a new cluster on the same address)."""
+        with self._lock:
+            self._types = None
+            self._refreshed = False
+        cache = self._cache_file()
+        if cache is not None:
+            try:
+                os.remove(cache)
+            except OSError:
+                pass
+
     def served_groups(self):
         """The set of API groups the server serves ('' is the core group)."""
         return {(v.split("/")[0] if "/" in v else "") for (v, _k) in self._discover()}

@@ -37,6 +37,9 @@ class FakeClient:
         meta = obj["metadata"]
         return TYPES[(obj["apiVersion"], obj["kind"])].path(meta["name"], meta.get("namespace"))
 
+    def forget_discovery(self):
+        self.calls.append(("FORGET", None, {}))
+
     def resource(self, api_version, kind):
         try:
             return TYPES[(api_version, kind)]
@@ -305,3 +308,12 @@ def test_reconcile_deletes_the_first_kinds_first():
     client = FakeClient([keep, role, secret])
     results = Engine(client).reconcile([keep], [keep, role, secret], first=("Secret",))
     assert [(r.ref[1], r.ref[3]) for r in results[1:]] == [("Secret", "s"), ("ConfigMap", "role")]
+
+
+def test_a_404_on_a_list_refreshes_stale_discovery_once():
+    """A cached discovery document can name a kind the server no longer serves (a CRD deleted,
+    a new cluster on the same address): the 404 drops the cache and asks once more."""
+    client = FakeClient()
+    with pytest.raises(ApiError):
+        Engine(client).list("v1", "ConfigMap", namespace="team")
+    assert [c[0] for c in client.calls] == ["GET", "FORGET", "GET"]
