@@ -2,6 +2,7 @@
 """devcluster: a real local Kubernetes control plane for openova.platform's tests.
 
     devcluster [--name NAME] up [--profile P] [--crds all|PROJECT,...] [--nodes N]
+                                                            (the admission profile: its CRDs, always)
     devcluster [--name NAME] down [--keep-data | --purge]   stop what `up` started, by pid file
     devcluster [--name NAME] status                         profile, components, egress, nodes
     devcluster [--name NAME] env                            print `export KUBECONFIG=...`
@@ -57,6 +58,7 @@ sys.path.insert(0, str(TOOLS))
 import apiserver_sockets  # noqa: E402
 import egress  # noqa: E402
 import kwok_stages  # noqa: E402
+import localcontrollers  # noqa: E402
 import toolchain  # noqa: E402
 import volume_provisioner  # noqa: E402
 
@@ -93,7 +95,7 @@ LEGACY_PORTS = {
 # Every port a cluster may use, in block order. Components added later (the
 # admission profile's webhook servers) append their port names to EXTRA_PORTS.
 BASE_PORTS = (*LEGACY_PORTS, "egress-cluster", "egress-controlplane")
-EXTRA_PORTS: list[str] = []
+EXTRA_PORTS: list[str] = [*localcontrollers.PORT_NAMES]
 BLOCK_SIZE = 20
 # The default cluster's newer ports sit at <API server port> + 10 ...; named
 # clusters take blocks of BLOCK_SIZE at <API server port> + 30, + 50, + 70. All of
@@ -161,6 +163,7 @@ class Profile:
     webhook_admission: bool
     components: tuple[str, ...]  # started after the control plane, in order
     kwok_stage_objects: bool  # kwok reads Stage objects (and simulates operator status)
+    crds: tuple[str, ...] = ()  # CRD projects (../shared/crds) that `up` always installs
 
 
 # Every profile runs the loopback-only egress proxy and the socket sampler.
@@ -169,10 +172,13 @@ BASE_COMPONENTS = ("egress-proxy", "apiserver-sockets")
 # operator status.
 CHART_COMPONENTS = ("lb-controller", "volume-provisioner", "kwok-stages", "job-standins")
 # The admission profile's own processes (Kyverno's admission and background
-# controllers, istiod), started after everything else. Add a Component to
-# COMPONENTS and its name here; a port it serves goes into EXTRA_PORTS and its
-# webhook into the egress registrations (register_egress).
-ADMISSION_COMPONENTS: tuple[str, ...] = ()
+# controllers, istiod; localcontrollers.py), started after everything else. Their
+# ports are in EXTRA_PORTS, their webhooks in the egress registrations.
+ADMISSION_COMPONENTS: tuple[str, ...] = localcontrollers.ORDER
+# The CRDs the admission profile installs before its controllers start: Kyverno's and
+# Istio's own, and those of the kinds the tenant module writes (Redpanda topics and
+# users, CloudNativePG databases, grafana-operator instances, folders and dashboards).
+ADMISSION_CRDS = ("kyverno", "istio", "redpanda-operator", "cloudnative-pg", "grafana-operator")
 
 PROFILES = {
     "default": Profile(
@@ -189,10 +195,12 @@ PROFILES = {
         kwok_stage_objects=True),
     "admission": Profile(
         "admission",
-        "the platform profile with webhook admission on; webhook servers running as local processes "
-        "are reached only through the egress proxy",
-        allows_crds=False, webhook_admission=True,
-        components=BASE_COMPONENTS + CHART_COMPONENTS + ADMISSION_COMPONENTS, kwok_stage_objects=True),
+        "the platform profile with webhook admission on and the CRDs of " + ", ".join(ADMISSION_CRDS)
+        + " preinstalled; Kyverno's admission and background controllers and istiod run as local "
+        "processes, their webhooks reached only through the egress proxy",
+        allows_crds=True, webhook_admission=True,
+        components=BASE_COMPONENTS + CHART_COMPONENTS + ADMISSION_COMPONENTS, kwok_stage_objects=True,
+        crds=ADMISSION_CRDS),
 }
 
 
@@ -343,6 +351,8 @@ class Component:
     ready: Callable[[Cluster], bool] | None = None
     port: str | None = None  # the port name it serves on, for `status`
     script: str | None = None  # Python components: tools/<script>, run by this interpreter
+    env: Callable[[Cluster], dict[str, str]] | None = None  # set over devcluster's environment
+    cwd: Callable[[Cluster], Path] | None = None  # working directory (default: devcluster's)
 
 
 def _py(script: str, *args: str) -> list[str]:
@@ -513,6 +523,26 @@ COMPONENTS: dict[str, Component] = {comp.name: comp for comp in (
               "stand-in: does what a chart's CRD Job would (the Redpanda operator's `crd`), with ../shared/crds",
               script="job_standins.py"),
 )}
+
+
+def _controller(name: str, cluster: Cluster) -> tuple[list[str], dict[str, str]]:
+    try:
+        return localcontrollers.command(name, cluster.state, cluster.ports)
+    except localcontrollers.LocalControllerError as exc:
+        raise ClusterError(f"{exc}; run: devcluster.py --name {cluster.name} up") from exc
+
+
+def _local_controller(name: str, port: str) -> Component:
+    return Component(name, lambda c: _controller(name, c)[0], localcontrollers.CONTROLLERS[name].what,
+                     ready=lambda c: localcontrollers.ready(name, c.ports), port=port,
+                     env=lambda c: _controller(name, c)[1], cwd=lambda c: localcontrollers.workdir(name, c.state))
+
+
+COMPONENTS.update((comp.name, comp) for comp in (
+    _local_controller("istiod", "istiod-https"),
+    _local_controller("kyverno-admission", "kyverno-webhook"),
+    _local_controller("kyverno-background", "kyverno-background-metrics"),
+))
 CONTROL_PLANE = ("etcd", "egress-proxy", "kube-apiserver", "apiserver-sockets",
                  "kube-controller-manager", "kube-scheduler", "kwok")
 
@@ -524,10 +554,14 @@ def components_of(cluster: Cluster) -> list[str]:
 
 # --------------------------------------------------------------------------- processes
 
-def _argv_hash(argv: list[str]) -> str:
+def _argv_hash(argv: list[str], env: dict[str, str] | None = None) -> str:
     """What `up` compares to decide on a restart. The program counts by its real
-    path: .venv/bin/python and .venv/bin/python3 are the same interpreter."""
-    return hashlib.sha256("\0".join([os.path.realpath(argv[0]), *argv[1:]]).encode()).hexdigest()[:16]
+    path: .venv/bin/python and .venv/bin/python3 are the same interpreter. A
+    component's own environment (if any) counts like its arguments."""
+    parts = [os.path.realpath(argv[0]), *argv[1:]]
+    if env:
+        parts += ["env", *(f"{k}={v}" for k, v in sorted(env.items()))]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
 def _read_pidfile(cluster: Cluster, name: str) -> dict | None:
@@ -561,16 +595,19 @@ def _running_pid(cluster: Cluster, name: str) -> int | None:
     return pid
 
 
-def _start(cluster: Cluster, comp: Component, argv: list[str]) -> int:
+def _start(cluster: Cluster, comp: Component, argv: list[str], extra_env: dict[str, str] | None = None) -> int:
     cluster.logfile(comp.name).parent.mkdir(parents=True, exist_ok=True)
     cluster.pidfile(comp.name).parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
+    cwd = comp.cwd(cluster) if comp.cwd else None
+    if cwd is not None:
+        cwd.mkdir(parents=True, exist_ok=True)
     with cluster.logfile(comp.name).open("ab") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env=env)
+                                start_new_session=True, env=env, cwd=cwd)
     marker = str(TOOLS / comp.script) if comp.script else ""
     cluster.pidfile(comp.name).write_text(
-        f"{proc.pid}\n{os.path.realpath(argv[0])}\n{_argv_hash(argv)}\n{marker}\n")
+        f"{proc.pid}\n{os.path.realpath(argv[0])}\n{_argv_hash(argv, extra_env)}\n{marker}\n")
     return proc.pid
 
 
@@ -761,15 +798,16 @@ def _ensure_running(cluster: Cluster, name: str, timeout: float | None = None) -
     its command line changed. Returns what was done."""
     comp = COMPONENTS[name]
     argv = comp.argv(cluster)
+    extra_env = comp.env(cluster) if comp.env else None
     pid = _running_pid(cluster, name)
     done = "running"
     if pid is not None:
         record = _read_pidfile(cluster, name) or {}
-        if record.get("hash") != _argv_hash(argv):
+        if record.get("hash") != _argv_hash(argv, extra_env):
             _stop(cluster, name)
             pid, done = None, "restarted (its command line changed)"
     if pid is None:
-        _start(cluster, comp, argv)
+        _start(cluster, comp, argv, extra_env)
         done = "started" if done == "running" else done
     if comp.ready is not None:
         _wait(cluster, f"{name} to become healthy", lambda: comp.ready(cluster), timeout or _up_timeout(),
@@ -804,8 +842,13 @@ def up(nodes: int = 3, crds: list[str] | None = None, name: str | None = None,
     if crds and not cluster.profile.allows_crds:
         raise ClusterError(f"profile {cluster.profile.name!r} preinstalls no CRDs (the charts install them); "
                            "use the default profile for --crds, or `devcluster.py crds` on purpose")
+    if cluster.profile.crds and crds not in (["all"], ["*"]):
+        crds = [*cluster.profile.crds, *(p for p in crds or [] if p not in cluster.profile.crds)]
+    admission = [n for n in ADMISSION_COMPONENTS if n in cluster.profile.components]
     _check_python_components(cluster)
     toolchain.ensure(toolchain.CLUSTER_BINARIES)
+    if admission:
+        toolchain.ensure(toolchain.ADMISSION_BINARIES)
     built = time.monotonic()
     cluster.state.mkdir(parents=True, exist_ok=True)
     _write_meta(cluster)
@@ -828,23 +871,43 @@ def up(nodes: int = 3, crds: list[str] | None = None, name: str | None = None,
         "get", "serviceaccount", "default", "-n", "default", check=False, cluster=cluster).returncode == 0,
         _up_timeout())
     for comp in components_of(cluster)[len(CONTROL_PLANE):]:
-        actions[comp] = _ensure_running(cluster, comp)
+        if comp not in admission:
+            actions[comp] = _ensure_running(cluster, comp)
     ready = time.monotonic()
     if crds:
         install_crds(crds, cluster=cluster)
-    done = time.monotonic()
+    crds_time = time.monotonic() - ready
+    if admission:
+        _start_admission(cluster, admission, actions)
+        ready = time.monotonic() - crds_time  # the CRDs are reported on their own
 
     rss = {n: _rss_mib(pid) for n in components_of(cluster) if (pid := _running_pid(cluster, n))}
     changed = [f"{n} {a}" for n, a in actions.items() if a != "running"]
     print(f"cluster {cluster.name!r} (profile {cluster.profile.name}) ready in {ready - started:.1f}s "
           f"(binaries {built - started:.1f}s, control plane and components {ready - built:.1f}s)"
-          + (f"; CRDs installed in {done - ready:.1f}s" if crds else ""))
+          + (f"; CRDs installed in {crds_time:.1f}s" if crds else ""))
     if changed:
         print("components: " + ", ".join(changed))
     print("memory (RSS): " + ", ".join(f"{n} {v:.0f} MiB" for n, v in rss.items())
           + f"; total {sum(rss.values()):.0f} MiB")
     print(f"export KUBECONFIG={cluster.kubeconfig}")
     return cluster
+
+
+def _start_admission(cluster: Cluster, names: list[str], actions: dict[str, str]) -> None:
+    """The admission profile's controllers: their charts' objects and credentials
+    (localcontrollers.prepare), their webhooks as egress targets, then the processes."""
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return kubectl(*args, stdin=stdin, cluster=cluster)
+
+    try:
+        localcontrollers.prepare(cluster.state, cluster.server, cluster.pki / "ca.crt", run)
+    except localcontrollers.LocalControllerError as exc:
+        raise ClusterError(str(exc)) from exc
+    for target, local, note in localcontrollers.registrations(cluster.ports):
+        register_egress(target, local, note, cluster=cluster)
+    for comp in names:
+        actions[comp] = _ensure_running(cluster, comp)
 
 
 # --------------------------------------------------------------------------- CRDs
@@ -1175,7 +1238,7 @@ def main(argv: list[str] | None = None) -> int:
                 start_component(args.component, name=args.name)
         elif args.command == "start":
             start_component(args.component, name=args.name)
-    except (ClusterError, toolchain.ToolchainError) as exc:
+    except (ClusterError, toolchain.ToolchainError, localcontrollers.LocalControllerError) as exc:
         print(f"devcluster: error: {exc}", file=sys.stderr)
         return 1
     return 0

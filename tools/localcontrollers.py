@@ -233,7 +233,8 @@ def render_release(release: Release, helm: Path) -> list[dict]:
 
 def _namespace(name: str) -> dict:
     # The label the helm_release role puts on every platform namespace.
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"openova.io/platform": "true"}}}
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"openova.io/platform": "true"}}}
 
 
 def render_all(helm: Path) -> tuple[list[dict], dict[str, dict]]:

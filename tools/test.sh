@@ -87,10 +87,15 @@ stage_molecule() {
 stage_admission() {
   # Live admission: a second cluster of the admission profile, where Kyverno's admission and
   # background controllers and istiod run as local processes (their webhooks reached only
-  # through the loopback egress proxy). tests/admission uses only that cluster.
+  # through the loopback egress proxy). `up` installs the CRDs the profile needs (Kyverno, Istio
+  # and the tenant module's kinds), applies the charts' objects and starts the controllers.
+  # tests/admission uses only that cluster; afterwards the API server must have stayed on loopback.
   python tools/toolchain.py kyverno kyverno-controllers istio helm >/dev/null || return 1
-  python tools/devcluster.py --name admission up || return 1
-  run_pytest -q -p no:cacheprovider tests/admission
+  python tools/devcluster.py --name admission up --profile admission || return 1
+  local rc=0
+  run_pytest -q -p no:cacheprovider tests/admission || rc=1
+  python tools/devcluster.py --name admission loopback-check || rc=1
+  return $rc
 }
 
 stage_kyverno() {

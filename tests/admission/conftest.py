@@ -53,9 +53,10 @@ def engine(client):
 
 @pytest.fixture(scope="session")
 def tenant(client):
-    """The corpus tenant ``acme`` with its namespace ``acme-dev`` (the fixtures' namespace),
-    onboarded by the tenant module; left in place for the next run (onboarding is idempotent)."""
-    return live.onboard(client, live.TENANT, [live.NAMESPACE])
+    """The corpus tenant ``acme`` with its namespaces ``acme-dev`` (the fixtures' namespace) and
+    ``acme-prod``, as the Kyverno CLI suite describes them, onboarded by the tenant module; left
+    in place for the next run (onboarding is idempotent)."""
+    return live.onboard(client, live.TENANT, live.corpus.TENANT_NAMESPACES)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,11 @@ import yaml
 from ansible_collections.openova.platform.plugins.module_utils.client import Client
 from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import run_guardrail_policies
-from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import POD_RULES, policy_name
+from ansible_collections.openova.platform.plugins.module_utils import facts
+from ansible_collections.openova.platform.plugins.module_utils.platform.render import render_priority_classes
+from ansible_collections.openova.platform.plugins.module_utils.guardrails.rules import (
+    OBJECT_RULES, POD_RULES, policy_name,
+)
 from ansible_collections.openova.platform.plugins.module_utils.tenant.run import run_tenant
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +30,7 @@ NAMESPACE = corpus.NAMESPACE
 PLATFORM_NAMESPACES = ("openova-redpanda", "openova-data", "openova-observability", "istio-ingress")
 FIELD_MANAGER = "live-admission-test"
 DENY, ADMIT, ERROR = "deny", "admit", "error"  # error: rejected for a reason that is no guard rail
-RULE_OF_POLICY = {policy_name(r.id): r.id for r in POD_RULES}
+RULE_OF_POLICY = {policy_name(r.id): r.id for r in POD_RULES + OBJECT_RULES}
 RULE_OF_POLICY[policy_name("require-pdb")] = "require-pdb"
 # Pod Security Admission checks (as PSA names them in its message) -> the guard rail that
 # predicts them. hostPath is also a "restricted volume type"; the rule table gives it to
@@ -48,7 +52,8 @@ PSA_CHECKS = {
 PLURALS = {"Pod": ("v1", "pods"), "Deployment": ("apps/v1", "deployments"),
            "StatefulSet": ("apps/v1", "statefulsets"), "DaemonSet": ("apps/v1", "daemonsets"),
            "ReplicaSet": ("apps/v1", "replicasets"), "Job": ("batch/v1", "jobs"),
-           "CronJob": ("batch/v1", "cronjobs"), "PodDisruptionBudget": ("policy/v1", "poddisruptionbudgets")}
+           "CronJob": ("batch/v1", "cronjobs"), "PodDisruptionBudget": ("policy/v1", "poddisruptionbudgets"),
+           "Service": ("v1", "services"), "VirtualService": ("networking.istio.io/v1", "virtualservices")}
 
 
 # --------------------------------------------------------------------------- cluster set-up
@@ -74,10 +79,12 @@ def missing_webhooks(client):
 
 
 def onboard(client, tenant, namespaces):
-    """Onboard ``tenant`` with the tenant module; returns who may act as its developer."""
+    """Onboard ``tenant`` with the tenant module; returns who may act as its developer. The
+    platform's PriorityClasses come first, as site.yml's platform_config prepare phase applies them."""
     from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
-    Engine(client).apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
-                          for n in PLATFORM_NAMESPACES])
+    Engine(client).apply(render_priority_classes({"priority_classes": [dict(pc) for pc in facts.PRIORITY_CLASSES]})
+                         + [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+                            for n in PLATFORM_NAMESPACES])
     spec = {"name": tenant, "namespaces": list(namespaces),
             "owners": {"admin": [tenant + "-admins"], "developer": [tenant + "-developers"],
                        "viewer": [tenant + "-viewers"]}}

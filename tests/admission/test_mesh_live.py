@@ -74,7 +74,8 @@ def platform_configuration(kubeconfig, client):
     playbook.write_text(yaml.safe_dump([{
         "name": "The platform configuration", "hosts": "localhost", "gather_facts": False,
         "module_defaults": {"group/kubernetes.core.k8s": {"kubeconfig": kubeconfig}},
-        "tasks": [{"name": "platform_config", "ansible.builtin.include_role": {"name": "openova.platform.platform_config"},
+        "tasks": [{"name": "platform_config",
+                   "ansible.builtin.include_role": {"name": "openova.platform.platform_config"},
                    "vars": {"platform_config_components": ["istio"]}}]}]))
     run_playbook(playbook, kubeconfig)
     return Engine(client)

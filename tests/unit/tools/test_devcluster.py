@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 
 import devcluster  # noqa: E402
+import localcontrollers  # noqa: E402
 import toolchain  # noqa: E402
 
 
@@ -134,7 +136,8 @@ def test_unknown_names_and_profiles_are_refused(cache):
 
 def test_profiles_say_what_they_simulate_and_differ_as_documented():
     default, platform, admission = (devcluster.PROFILES[n] for n in ("default", "platform", "admission"))
-    assert default.allows_crds and not platform.allows_crds and not admission.allows_crds
+    assert default.allows_crds and not platform.allows_crds and admission.allows_crds
+    assert not default.crds and not platform.crds and {"kyverno", "istio"} <= set(admission.crds)
     assert default.webhook_admission and not platform.webhook_admission and admission.webhook_admission
     for profile in (default, platform, admission):
         assert profile.simulates
@@ -151,7 +154,7 @@ def _cluster(profile, cache_dir):
 
 def test_components_listen_on_loopback_only_and_the_api_server_uses_the_egress_proxy(cache):
     cluster = _cluster("default", cache)
-    args = {name: comp.argv(cluster) for name, comp in devcluster.COMPONENTS.items()}
+    args = {name: devcluster.COMPONENTS[name].argv(cluster) for name in devcluster.components_of(cluster)}
     joined = " ".join(a for flags in args.values() for a in flags)
     assert "--bind-address=127.0.0.1" in args["kube-apiserver"]
     assert "--authorization-mode=Node,RBAC" in args["kube-apiserver"]
@@ -172,7 +175,8 @@ def test_the_platform_profile_turns_webhook_admission_off_and_kwok_stages_into_o
     assert "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook" in apiserver
     kwok = devcluster.COMPONENTS["kwok"].argv(cluster)
     assert "--enable-crds=Stage" in kwok and not any(a.startswith("--config") for a in kwok)
-    assert devcluster.components_of(cluster)[-4:] == ["lb-controller", "volume-provisioner", "kwok-stages", "job-standins"]
+    assert devcluster.components_of(cluster)[-4:] == ["lb-controller", "volume-provisioner", "kwok-stages",
+                                                      "job-standins"]
 
 
 def test_pid_file_only_matches_the_process_that_was_started(cache):
@@ -224,3 +228,53 @@ def test_the_loopback_report_fails_without_a_running_sampler_and_on_any_outside_
     assert "203.0.113.9:443" in report["summary"] and not report["ok"]
     with pytest.raises(devcluster.LoopbackViolation):
         devcluster.assert_loopback_only(cluster=cluster)
+
+
+def test_the_admission_profile_adds_its_controllers_and_ports_without_moving_the_others(cache):
+    names = devcluster.port_names()
+    assert len(names) <= devcluster.BLOCK_SIZE
+    assert names[:len(devcluster.BASE_PORTS)] == list(devcluster.BASE_PORTS)
+    assert names[len(devcluster.BASE_PORTS):] == list(localcontrollers.PORT_NAMES)
+    default = devcluster.default_ports()
+    assert [default[n] for n in ("kube-apiserver", "egress-cluster", "egress-controlplane")] == [16443, 16453, 16454]
+    cluster = _cluster("admission", cache)
+    assert devcluster.components_of(cluster)[-3:] == list(localcontrollers.ORDER)
+    assert not set(localcontrollers.ORDER) & set(devcluster.components_of(_cluster("platform", cache)))
+    for name in localcontrollers.ORDER:
+        comp = devcluster.COMPONENTS[name]
+        assert comp.ready is not None and comp.port in localcontrollers.PORT_NAMES and comp.env and comp.cwd
+        # Not prepared yet: a ClusterError that says how to prepare, no traceback.
+        with pytest.raises(devcluster.ClusterError, match="not prepared"):
+            comp.argv(cluster)
+
+
+def test_a_local_controller_runs_with_its_environment_in_its_working_directory(cache):
+    cluster = _cluster("admission", cache)
+    folder = localcontrollers.admission_dir(cluster.state)
+    folder.mkdir(parents=True)
+    container = {"name": "kyverno", "args": ["--sleep"], "env": [{"name": "FROM_CHART", "value": "yes"}]}
+    deployment = {"metadata": {"name": "kyverno-admission-controller", "namespace": "kyverno"},
+                  "spec": {"template": {"spec": {"containers": [container]}}}}
+    (folder / "deployments.json").write_text(json.dumps({"kyverno-admission-controller": deployment}))
+    comp = devcluster.COMPONENTS["kyverno-admission"]
+    argv, env = comp.argv(cluster), comp.env(cluster)
+    assert f"--webhookServerPort={cluster.ports['kyverno-webhook']}" in argv
+    assert env["FROM_CHART"] == "yes" and env["TUF_ROOT"].startswith(str(folder))
+    assert comp.cwd(cluster) == localcontrollers.workdir("kyverno-admission", cluster.state)
+    # The hash of a component without an environment is what it always was; an environment counts.
+    assert devcluster._argv_hash(argv, {}) == devcluster._argv_hash(argv)
+    assert devcluster._argv_hash(argv, env) != devcluster._argv_hash(argv)
+    assert devcluster._argv_hash(argv, env) != devcluster._argv_hash(argv, dict(env, FROM_CHART="no"))
+
+
+def test_start_passes_the_environment_and_working_directory(cache):
+    cluster = _cluster("admission", cache)
+    work = cache / "work"
+    comp = devcluster.Component("probe", lambda c: [], "test", env=lambda c: {"PROBE": "1"}, cwd=lambda c: work)
+    argv = ["/bin/sh", "-c", 'echo "$PROBE $PWD"']
+    pid = devcluster._start(cluster, comp, argv, comp.env(cluster))
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and not devcluster._is_zombie(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cluster.logfile("probe").read_text().strip() == f"1 {work}"
+    assert devcluster._read_pidfile(cluster, "probe")["hash"] == devcluster._argv_hash(argv, {"PROBE": "1"})
