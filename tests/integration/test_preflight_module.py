@@ -77,9 +77,14 @@ def test_unreachable_server_gives_one_line(tmp_path, kubeconfig):
     text = re.sub(r"server: https://127\.0\.0\.1:\d+", "server: https://127.0.0.1:1", Path(kubeconfig).read_text())
     path = tmp_path / "kubeconfig"
     path.write_text(text)
-    rc, result, raw = _task(str(path), request_timeout=3)
+    rc, result, raw = _task(str(path), request_timeout=3, retry_deadline=0)
     assert rc != 0
     assert result["msg"] == "cannot reach the Kubernetes API at https://127.0.0.1:1: connection refused"
+    # With retries (the default), the same line says how long it tried.
+    rc, result, raw = _task(str(path), request_timeout=3, retry_deadline=2)
+    assert rc != 0 and "\n" not in result["msg"]
+    assert re.match(r"cannot reach the Kubernetes API at https://127\.0\.0\.1:1: connection refused; gave up after "
+                    r"\d+ retr(y|ies) in \d+s \(retry_deadline 2s\)$", result["msg"]), result["msg"]
     assert "Traceback (most recent call last)" not in raw
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import Engine
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils.llm.run import run_llm
@@ -97,8 +98,8 @@ def test_registry_create_noop_update_rotate_offboard(client, platform, harbor, t
         pull = engine.get("v1", "Secret", "harbor-pull", ns)
         assert pull["type"] == "kubernetes.io/dockerconfigjson"
         auths = json.loads(decoded(pull, ".dockerconfigjson"))["auths"]
-        assert auths["harbor.openova.local"]["username"] == pull_user
-        assert auths["harbor.openova.local"]["password"] == harbor.robot_secret(pull_user)
+        assert auths[facts.registry_host()]["username"] == pull_user
+        assert auths[facts.registry_host()]["password"] == harbor.robot_secret(pull_user)
         sa = engine.get("v1", "ServiceAccount", "default", ns)
         assert sa["imagePullSecrets"] == [{"name": "harbor-pull"}]
         assert engine.get("v1", "Secret", "tenant-%s-registry-push" % name, ns) is None
@@ -187,12 +188,16 @@ def test_registry_maps_groups_where_the_auth_mode_has_them(client, platform, har
 
 
 def test_registry_bad_input_is_refused_before_any_call(client, platform, harbor, tenant_spec):
-    bad = dict(tenant_spec, harbor_project="Bad--Name", registry={"storage": "-3Gi"})
+    # the tenant spec first, as the tenant module checks it (the project name is also in allowed_registries)
+    bad = dict(tenant_spec, harbor_project="Bad--Name")
     with pytest.raises(SpecError) as err:
         run_registry({"tenants": [bad], "harbor": {"url": harbor.url}}, client=client)
-    fields = [p[0] for p in err.value.problems]
-    assert fields == ["tenants[0] (%s).harbor_project" % tenant_spec["name"],
-                      "tenants[0] (%s).registry.storage" % tenant_spec["name"]]
+    assert "tenants[0] (%s).harbor_project" % tenant_spec["name"] in [p[0] for p in err.value.problems]
+    # then the registry's own options
+    bad = dict(tenant_spec, registry={"storage": "-3Gi"})
+    with pytest.raises(SpecError) as err:
+        run_registry({"tenants": [bad], "harbor": {"url": harbor.url}}, client=client)
+    assert [p[0] for p in err.value.problems] == ["tenants[0] (%s).registry.storage" % tenant_spec["name"]]
     assert harbor.calls == []
 
 

@@ -31,7 +31,7 @@ def test_onboarding_creates_the_tenants_dashboards_and_offboarding_removes_them(
         own = {"tenant-%s-%s" % (name, s) for s in ("loki", "mimir", "tempo")}
         for kind in KINDS:
             live = engine.get(API, "GrafanaDashboard", "tenant-%s-%s" % (name, kind), "openova-observability")
-            assert live["spec"]["folderRef"] == "tenant-" + name
+            assert live["spec"]["folderRef"] == "tenant-%s-folder" % name
             model = json.loads(live["spec"]["json"])
             assert {p["datasource"]["uid"] for p in model["panels"]} <= own
         _rc, out, _stdout = run_playbook(REPO / "playbooks" / "onboard_tenant.yml", kubeconfig, extra_vars=survey)

@@ -6,6 +6,7 @@ server-side dry run before the first write, so again nothing is left behind."""
 
 import copy
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -102,8 +103,14 @@ def test_server_rejection_is_caught_by_the_dry_run_before_any_write(
     try:
         # The policy takes a moment to reach the admission chain; the first rejection proves it is there.
         with pytest.raises(SpecError) as err:
-            for _attempt in range(30):
-                run_tenant({"tenants": [bad]}, client=Client({"kubeconfig": kubeconfig}))
+            for _attempt in range(60):
+                try:
+                    run_tenant({"tenants": [bad]}, client=Client({"kubeconfig": kubeconfig}))
+                except SpecError as exc:
+                    if "still being deleted" not in exc.msg:
+                        raise
+                    time.sleep(2)  # the last attempt's namespaces are going away
+                    continue
                 run_tenant({"state": "absent", "tenants": [{"name": name}]}, client=Client({"kubeconfig": kubeconfig}))
         assert "server-side dry run" in err.value.msg and "GrafanaFolder" in err.value.msg
         assert "folder titles may not say forbidden" in err.value.msg
