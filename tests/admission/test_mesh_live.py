@@ -42,7 +42,7 @@ TRAFFIC = {"timeout": "5s", "retries": {"attempts": 3, "per_try_timeout": "2s", 
            "connection_pool": {"tcp": {"max_connections": 100}, "http": {"http1_max_pending_requests": 10}},
            "outlier_detection": {"consecutive_5xx_errors": 5, "interval": "10s", "base_ejection_time": "30s"},
            "rate_limit": {"max_tokens": 100, "tokens_per_fill": 10, "fill_interval": "1s"},
-           "gateway": {"hosts": ["shop.openova.io"], "path": "/"}}
+           "gateway": {"hosts": ["shop.acme.openova.io"], "path": "/"}}
 FULL_POLICY = dict(
     name="shop-policy", namespace=live.NAMESPACE, tenant=live.TENANT, port=8080,
     subsets=[{"name": "v1"}, {"name": "v2"}], weights={"v1": 90, "v2": 10},

@@ -325,9 +325,15 @@ def fixtures():
                                                 [INGRESS_GATEWAY], "shop", expect=r))
     add("vs-domain-wildcard", virtual_service("vs-domain-wildcard", ["*.openova.io"], [INGRESS_GATEWAY], "shop",
                                               expect=r))
-    add("vs-star-host", virtual_service("vs-star-host", ["*"], ["mesh"], "shop", expect=r))
-    add("vs-gateway-wildcard", virtual_service("vs-gateway-wildcard", ["shop.acme.openova.io"], ["*"], "shop",
-                                               expect=r))
+    # Every fixture is valid Istio config, so live admission shows Kyverno's verdict, not istiod's
+    # validation: host "*" only on the ingress gateway (istiod refuses it for the mesh gateway).
+    add("vs-star-host", virtual_service("vs-star-host", ["*"], [INGRESS_GATEWAY], "shop", expect=r))
+    # istiod refuses any wildcard in a gateway reference (namespace and name must be DNS labels), so
+    # the guard rail's wildcard-gateway condition is defence in depth that no valid object reaches;
+    # this one binds the ingress gateway by its legacy FQDN spelling, valid for istiod, a gateway
+    # reference that is not one of the two the rule allows (istio-ingress/openova-ingress, mesh).
+    add("vs-gateway-wildcard", virtual_service("vs-gateway-wildcard", ["shop.acme.openova.io"],
+                                               ["openova-ingress.istio-ingress.svc.cluster.local"], "shop", expect=r))
     add("vs-service-wildcard", virtual_service("vs-service-wildcard", ["*.acme-dev.svc.cluster.local"], ["mesh"],
                                                "shop", expect=r))
     add("vs-lookalike-host", virtual_service("vs-lookalike-host", ["evilacme.openova.io"], [INGRESS_GATEWAY], "shop",

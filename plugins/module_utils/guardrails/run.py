@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, outcome, ref, summarize
@@ -35,6 +36,30 @@ def policy_params(params):
                   priority_classes=params.get("priority_classes"))
 
 
+# Kyverno's policy webhook refuses a generate rule until its background controller may write
+# what the rule generates; that permission arrives through the PDB ClusterRole, aggregated into
+# Kyverno's own role by the controller-manager moments after the role is created.
+PERMISSION_DENIAL = "requires permissions"
+PERMISSION_WAIT = 60
+
+
+def _reconcile_until_permitted(engine, objects, owned, wait=PERMISSION_WAIT, interval=2):
+    """engine.reconcile, repeated while Kyverno refuses a policy only because the permission it
+    needs is still being aggregated. Each object keeps the first change made to it."""
+    first = {}
+    deadline = time.monotonic() + wait
+    while True:
+        results = engine.reconcile(objects, owned)
+        for r in results:
+            if r.changed and r.ref not in first:
+                first[r.ref] = r
+        waiting = [r for r in results if r.action == "failed" and PERMISSION_DENIAL in (r.error or "")]
+        if not waiting or engine.check_mode or time.monotonic() >= deadline:
+            return [first.get(r.ref, r) if r.action == "unchanged" else r for r in results]
+        time.sleep(interval)
+        owned = engine.list_owned(OWNED_KINDS, OWNED_SELECTOR)
+
+
 def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
     """state=present: apply the rendered objects and prune guard-rail objects no longer
     rendered (for example the PDB ClusterRole after a switch to pdb_mode=validate).
@@ -49,7 +74,7 @@ def run_guardrail_policies(params, check_mode=False, diff=False, client=None):
     if params.get("state") == "absent":
         results = engine.delete(owned, existing=dict((ref(o), o) for o in owned))
     else:
-        results = engine.reconcile(objects, owned)
+        results = _reconcile_until_permitted(engine, objects, owned)
     result = outcome(results, diff, "guard-rail policies")
     result["summary"] = summarize(results)
     result["policies"] = [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterPolicy"]

@@ -110,6 +110,17 @@ def test_ingress_gateway_is_a_load_balancer_whose_pods_the_platform_gateway_sele
     assert {targets[80], targets[443]} <= opened, opened
 
 
+def test_istiod_injects_for_istio_cni():
+    """With pilot.cni.enabled in the injector's values, injection adds the unprivileged
+    istio-validation init container instead of istio-init (NET_ADMIN, NET_RAW, root), so
+    injected pods pass Pod Security "restricted"."""
+    docs = manifests("istio", "istiod")
+    values = json.loads(config_text(docs, "ConfigMap", "istio-sidecar-injector", "values"))
+    assert values["pilot"]["cni"]["enabled"] is True
+    template = yaml.safe_load(config_text(docs, "ConfigMap", "istio-sidecar-injector", "config"))["templates"]["sidecar"]
+    assert "istio-validation" in template and "{{ if .Values.pilot.cni.enabled -}}" in template
+
+
 def test_istio_base_owns_the_istio_crds():
     crds = {d["metadata"]["name"] for d in manifests("istio", "istio-base") if d["kind"] == "CustomResourceDefinition"}
     assert {"peerauthentications.security.istio.io", "gateways.networking.istio.io",
@@ -241,6 +252,18 @@ def test_every_image_is_pinned(role):
     unpinned = [(where, c["name"], c["image"]) for where, c in containers(manifests(role))
                 if not pinned(c["image"]) and INJECTED.get((role, c["name"])) != c["image"]]
     assert not unpinned, f"{role}: images without a tag or digest (or :latest): {unpinned}"
+
+
+@pytest.mark.parametrize("role,chart", sorted(charts.NOT_SHARED), ids=[f"{r}-{c}" for r, c in sorted(charts.NOT_SHARED)])
+def test_images_and_resources_of_a_chart_not_shared(role, chart):
+    """What the two tests above check, for a release left out while its chart is absent
+    (charts.NOT_SHARED): skipped with the named reason unless the chart is given."""
+    docs = charts.template(charts.not_shared_release(role, chart))
+    unpinned = [(where, c["name"], c["image"]) for where, c in containers(docs) if not pinned(c["image"])]
+    assert not unpinned, f"{role}/{chart}: images without a tag or digest (or :latest): {unpinned}"
+    lacking = [f"{where}/{c['name']} {part}" for where, c in containers(docs) for part in ("requests", "limits")
+               if {"cpu", "memory"} - set((c.get("resources") or {}).get(part) or {})]
+    assert not lacking, f"{role}/{chart}: containers without requests and limits: {lacking}"
 
 
 def test_custom_resource_images_are_pinned():

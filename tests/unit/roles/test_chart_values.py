@@ -47,6 +47,15 @@ def test_every_value_path_exists_in_the_chart(role):
         assert not unknown, f"{role}/{release['name']} ({release['chart']} {release['version']}) sets keys the chart does not know: {unknown}"
 
 
+@pytest.mark.parametrize("role,chart", sorted(charts.NOT_SHARED), ids=[f"{r}-{c}" for r, c in sorted(charts.NOT_SHARED)])
+def test_every_value_path_exists_in_a_chart_not_shared(role, chart):
+    """The releases role_releases leaves out while their chart is absent (charts.NOT_SHARED):
+    skipped with the named reason, or checked like the others when the chart is given."""
+    release = charts.not_shared_release(role, chart)
+    unknown = chart_paths(release)
+    assert not unknown, f"{role}/{release['name']} ({chart} {release['version']}) sets keys the chart does not know: {unknown}"
+
+
 def test_a_misspelt_key_fails_the_contract():
     (release,) = charts.role_releases("redis", redis_values_overrides={"auth": {"existingSecrett": "valkey-auth"},
                                                                        "replica": {"resourcez": {}}})

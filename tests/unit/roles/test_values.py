@@ -4,6 +4,7 @@ SASL and authorization on Redpanda, STRICT mTLS, Kyverno HA, and no default admi
 import re
 
 import pytest
+import yaml
 
 from .rendering import COMPONENTS, releases, render
 
@@ -62,9 +63,30 @@ def test_redpanda_overrides_merge_without_dropping_sasl():
 
 def test_istio_releases_in_order_with_strict_friendly_mesh():
     rel = releases("istio")
-    assert [r["chart"] for r in rel] == ["base", "istiod", "gateway"]
-    assert rel[1]["values"]["meshConfig"]["enableAutoMtls"] is True
-    assert rel[2]["namespace_labels"] == {"istio-injection": "enabled"}
+    assert [r["chart"] for r in rel] == ["base", "cni", "istiod", "gateway"]
+    assert [r["name"] for r in rel][:3] == ["istio-base", "istio-cni", "istiod"]
+    assert {r["version"] for r in rel} == {"1.30.3"} and len({r["repo"] for r in rel}) == 1
+    assert rel[2]["values"]["meshConfig"]["enableAutoMtls"] is True
+    assert rel[3]["namespace_labels"] == {"istio-injection": "enabled"}
+
+
+@pytest.mark.parametrize("install", [True, False])
+def test_istiod_injects_for_istio_cni_whether_or_not_the_role_installs_it(install):
+    # Pod Security "restricted" (tenant namespaces) refuses istio-init; with CNI injection pods get
+    # the unprivileged istio-validation init container. The node agent (istio-cni) goes in after
+    # istio-base and before istiod; istio_cni_install false (local inventory) leaves only it out.
+    rel = releases("istio", istio_cni_install=install)
+    assert next(r for r in rel if r["chart"] == "istiod")["values"]["cni"]["enabled"] is True
+    expected = ["istio-base", "istio-cni", "istiod"] if install else ["istio-base", "istiod"]
+    assert [r["name"] for r in rel][:-1] == expected and rel[-1]["chart"] == "gateway"
+    assert values_of("istio", "istio-cni")["resources"]["limits"]
+
+
+def test_local_inventory_leaves_out_only_the_istio_cni_release():
+    from .rendering import REPO
+    inventory = yaml.safe_load((REPO / "inventories/local/group_vars/all/main.yml").read_text())
+    assert inventory["istio_cni_install"] is False
+    assert "istio_istiod_values" not in inventory and "cni" not in (inventory.get("istio_values_overrides") or {})
 
 
 def test_kyverno_is_ha():

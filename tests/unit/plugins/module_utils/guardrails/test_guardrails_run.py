@@ -75,3 +75,43 @@ def test_present_reconciles_and_absent_deletes_only_what_is_owned(monkeypatch):
     engine.calls.clear()
     run.run_guardrail_policies({"state": "absent"}, client=None)
     assert engine.calls[1] == ("delete", owned)
+
+
+class _PermissionRaceEngine:
+    """reconcile() fails the generate policy until the aggregated permission has arrived."""
+
+    check_mode = False
+
+    def __init__(self, denials):
+        self.denials = denials
+        self.calls = 0
+
+    def reconcile(self, objects, owned):
+        from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult
+
+        self.calls += 1
+        role = ("rbac.authorization.k8s.io/v1", "ClusterRole", "", "openova-kyverno-generate-pdb")
+        policy = ("kyverno.io/v1", "ClusterPolicy", "", "openova-require-pdb")
+        if self.calls <= self.denials:
+            return [ObjectResult(role, "created" if self.calls == 1 else "unchanged"),
+                    ObjectResult(policy, "failed", error="ClusterPolicy openova-require-pdb: admission webhook "
+                                 "denied the request: kyverno-background-controller requires permissions create")]
+        return [ObjectResult(role, "unchanged"), ObjectResult(policy, "updated")]
+
+    def list_owned(self, kinds, selector):
+        return []
+
+
+def test_a_generate_policy_waits_for_its_aggregated_permission(monkeypatch):
+    monkeypatch.setattr(run.time, "sleep", lambda seconds: None)
+    engine = _PermissionRaceEngine(denials=2)
+    results = run._reconcile_until_permitted(engine, [], [])
+    assert engine.calls == 3
+    assert [(r.ref[1], r.action) for r in results] == [("ClusterRole", "created"), ("ClusterPolicy", "updated")]
+
+
+def test_a_lasting_denial_is_reported_after_the_wait(monkeypatch):
+    monkeypatch.setattr(run.time, "sleep", lambda seconds: None)
+    engine = _PermissionRaceEngine(denials=10 ** 6)
+    results = run._reconcile_until_permitted(engine, [], [], wait=0)
+    assert engine.calls == 1 and results[1].action == "failed"
