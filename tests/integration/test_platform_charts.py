@@ -130,11 +130,17 @@ def test_install_the_whole_platform_from_the_real_charts(cluster):
     rows = [line for line in lines if line.startswith(tuple(ALL))]
     releases = [line for line in rows if " release " in line]
     assert len(releases) == len(RELEASES)
+    # istio-base installs CRDs and webhooks only; every other release runs workloads
+    without = [line for line in releases if " release istio-system/istio-base " in line]
+    assert len(without) == 1 and re.search(r"deployed\s+none", without[0]), without
     for line in releases:
+        if line in without:
+            continue
         ready, desired = re.search(r"(\d+)/(\d+) in \d+", line).groups()
         assert ready == desired and int(desired) > 0, line
-    # what was simulated is said: pods on kwok nodes, operator status by kwok Stages
-    assert all("kwok pods" in line for line in releases)
+        # what was simulated is said: pods on kwok nodes
+        assert "kwok pods" in line, line
+    # and operator status by kwok Stages
     for kind in ("Redpanda openova-redpanda/redpanda", "Cluster openova-data/platform-pg",
                  "Grafana openova-observability/grafana"):
         row = next(line for line in rows if kind in line)
