@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.openova.platform.plugins.module_utils import facts
 from ansible_collections.openova.platform.plugins.module_utils.errors import ApiError
+from ansible_collections.openova.platform.plugins.module_utils.platform.render import render_priority_classes
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.check import apply_defaults, check_objects
 from ansible_collections.openova.platform.plugins.module_utils.guardrails.run import (
     OWNED_KINDS, OWNED_SELECTOR, run_guardrail_policies,
@@ -83,6 +85,9 @@ def test_schema_rejects_a_broken_policy_in_check_mode(client, engine):
 
 @pytest.fixture()
 def restricted_ns(engine):
+    """A tenant namespace under Pod Security restricted, with the platform's PriorityClasses in place
+    (as site.yml's prepare phase applies them), which fixtures with a priorityClassName need."""
+    engine.apply(render_priority_classes({"priority_classes": [dict(pc) for pc in facts.PRIORITY_CLASSES]}))
     name = "it-guardrails-" + uuid.uuid4().hex[:6]
     engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {
         "openova.io/tenant": corpus.TENANT, "pod-security.kubernetes.io/enforce": "restricted"}}}])
