@@ -411,12 +411,14 @@ def engine_for(params, client, check_mode):
                   force_conflicts=bool(params.get("force_conflicts")))
 
 
-def summarize_by(results, owner_of, owners=()):
+def summarize_by(results, owner_of, owners=(), into=None):
     """Per owner, what happened: ``{owner: {created: [...], updated: [...], deleted: [...],
     unchanged: n, failed: [errors]}}`` (objects as ``Kind namespace/name``).
-    ``owner_of(ref)`` names an object's owner; ``owners`` get an entry even without results."""
-    summary = dict((name, {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []})
-                   for name in owners)
+    ``owner_of(ref)`` names an object's owner; ``owners`` get an entry even without results.
+    ``into`` (such a mapping from an earlier call) is added to in place and returned."""
+    summary = into if into is not None else {}
+    for name in owners:
+        summary.setdefault(name, {"created": [], "updated": [], "deleted": [], "unchanged": 0, "failed": []})
     for result in results:
         entry = summary.setdefault(owner_of(result.ref), {"created": [], "updated": [], "deleted": [],
                                                           "unchanged": 0, "failed": []})

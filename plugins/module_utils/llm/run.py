@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import base64
 
-from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, ref, ref_str
+from ansible_collections.openova.platform.plugins.module_utils.apply import engine_for, ref, summarize_by
 from ansible_collections.openova.platform.plugins.module_utils.errors import OpenovaError, SpecError
 from ansible_collections.openova.platform.plugins.module_utils.llm import litellm as lm
 from ansible_collections.openova.platform.plugins.module_utils.llm import render
@@ -148,14 +148,8 @@ class Run:
 
 
 def _record(reports, owner_of, results):
-    for result in results:
-        entry = reports[owner_of[result.ref]]["objects"]
-        if result.action == "unchanged":
-            entry["unchanged"] += 1
-        elif result.action == "failed":
-            entry["failed"].append(result.error)
-        elif result.action in ("created", "updated", "deleted"):
-            entry[result.action].append(ref_str(result.ref))
+    """Add the Kubernetes objects' results to each tenant's report."""
+    summarize_by(results, owner_of.__getitem__, into=dict((name, r["objects"]) for name, r in reports.items()))
 
 
 def run_llm(params, check_mode=False, diff=False, client=None, api=None):

@@ -317,3 +317,12 @@ def test_a_404_on_a_list_refreshes_stale_discovery_once():
     with pytest.raises(ApiError):
         Engine(client).list("v1", "ConfigMap", namespace="team")
     assert [c[0] for c in client.calls] == ["GET", "FORGET", "GET"]
+
+
+def test_summarize_by_adds_to_an_earlier_summary():
+    from ansible_collections.openova.platform.plugins.module_utils.apply import ObjectResult, summarize_by
+    earlier = {"a": {"created": ["ConfigMap team/x"], "updated": [], "deleted": [], "unchanged": 1, "failed": []}}
+    out = summarize_by([ObjectResult(ref(cm("y", {})), "created"), ObjectResult(ref(cm("z", {})), "unchanged")],
+                       lambda r: "a", into=earlier)
+    assert out is earlier
+    assert earlier["a"]["created"] == ["ConfigMap team/x", "ConfigMap team/y"] and earlier["a"]["unchanged"] == 2
