@@ -110,6 +110,10 @@ stage_kyverno() {
 
 declare -A RESULT
 failed=0
+# Each stage's output also goes to a log, so the summary can repeat what failed: a CI
+# log that keeps only its tail still names the failing tests.
+LOGS="$CACHE/test-logs"
+mkdir -p "$LOGS"
 for stage in "${STAGES[@]}"; do
   if ! declare -F "stage_$stage" >/dev/null; then
     echo "unknown stage '$stage'; stages: ${ALL_STAGES[*]}" >&2
@@ -118,7 +122,8 @@ for stage in "${STAGES[@]}"; do
   echo
   echo "=== stage: $stage ==="
   start=$(date +%s)
-  if "stage_$stage"; then
+  "stage_$stage" 2>&1 | tee "$LOGS/$stage.log"
+  if [[ ${PIPESTATUS[0]} -eq 0 ]]; then
     RESULT[$stage]="passed in $(( $(date +%s) - start ))s"
   else
     RESULT[$stage]="FAILED after $(( $(date +%s) - start ))s"
@@ -130,6 +135,11 @@ echo
 echo "=== summary ==="
 for stage in "${STAGES[@]}"; do
   printf '  %-12s %s\n' "$stage" "${RESULT[$stage]}"
+  if [[ ${RESULT[$stage]} == FAILED* ]]; then
+    # pytest's short summary (FAILED/ERROR lines), else the stage's last lines
+    { grep -E '^(FAILED|ERROR) ' "$LOGS/$stage.log" || tail -n 5 "$LOGS/$stage.log"; } |
+      head -n 40 | cut -c1-300 | sed 's/^/      /'
+  fi
 done
 echo "stages: $(( ${#STAGES[@]} - failed )) passed, $failed failed"
 [[ $failed -eq 0 ]]
