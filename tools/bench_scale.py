@@ -11,10 +11,13 @@ Python process per run, like an Ansible module). Then it offboards both sets
 and waits until their namespaces are gone, so that every size starts from the
 same cluster. The last lines are a Markdown table and the targets.
 
-    .venv/bin/python tools/bench_scale.py [--sizes 100,250,500,1000] [--concurrency 8]
+    .venv/bin/python tools/bench_scale.py [--sizes 100,250,500,1000] [--concurrency 8] [--fresh-cluster bench]
 
 Needs a running local cluster (`make cluster-up`); the API server runs with the
-flags tools/devcluster.py gives it."""
+flags tools/devcluster.py gives it. With --fresh-cluster NAME every size runs on
+a new local cluster of that name (stopped, emptied and started again with all
+CRDs before the size), so that no size pays for the previous size's objects or
+for the namespace controller still deleting them."""
 
 import argparse
 import json
@@ -120,6 +123,20 @@ def offboard(kubeconfig, names, engine, wait):
     return time.monotonic() - start
 
 
+def fresh_cluster(name):
+    """Stop the named local cluster, drop its data and start it again with every CRD;
+    returns its kubeconfig."""
+    devcluster = [sys.executable, str(REPO / "tools" / "devcluster.py"), "--name", name]
+    subprocess.run(devcluster + ["down"], check=False, stdout=subprocess.DEVNULL)
+    started = time.monotonic()
+    subprocess.run(devcluster + ["up", "--profile", "default", "--crds", "all"], check=True,
+                   stdout=subprocess.DEVNULL)
+    env = subprocess.run(devcluster + ["env"], check=True, capture_output=True, text=True).stdout
+    kubeconfig = re.search(r"KUBECONFIG=(\S+)", env).group(1)
+    print("  new cluster %r in %.0f s (%s)" % (name, time.monotonic() - started, kubeconfig))
+    return kubeconfig
+
+
 def line(label, run):
     extra = ""
     if "peak_rss_mib" in run:
@@ -143,6 +160,9 @@ def main():
                              "that goes into an existing namespace)")
     parser.add_argument("--wait-cleanup", action="store_true",
                         help="after each size, wait until the offboarded namespaces are gone")
+    parser.add_argument("--fresh-cluster", metavar="NAME",
+                        help="run every size on a new local cluster of this name (devcluster.py --name NAME); "
+                             "it is left running afterwards")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -150,13 +170,19 @@ def main():
     if args.worker:
         return worker(args)
     sizes = [int(s) for s in args.sizes.split(",")]
-    engine = Engine(Client({"kubeconfig": args.kubeconfig}))
-    engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in PLATFORM_NAMESPACES])
     sys.stdout.reconfigure(line_buffering=True)
-    print("load average before: %s; concurrency %d" % (" ".join(open("/proc/loadavg").read().split()[:3]),
-                                                       args.concurrency))
+    print("concurrency %d; %s" % (args.concurrency, "a new cluster %r for every size" % args.fresh_cluster
+                                  if args.fresh_cluster else "one cluster for all sizes"))
     rows = []
+    engine = None
     for size in sizes:
+        if args.fresh_cluster or engine is None:
+            if args.fresh_cluster:
+                args.kubeconfig = fresh_cluster(args.fresh_cluster)
+            engine = Engine(Client({"kubeconfig": args.kubeconfig}))
+            engine.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+                          for n in PLATFORM_NAMESPACES])
+        print("load average before: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
         run_id = uuid.uuid4().hex[:4]
         ours, theirs = "b%s" % run_id, "k%s" % run_id
         print("%d tenants x 2 namespaces:" % size)
@@ -175,7 +201,7 @@ def main():
                 line("kubectl apply --server-side (no-op)", row["kubectl_noop"])
             rows.append(row)
         finally:
-            if not args.keep:
+            if not (args.keep or args.fresh_cluster):  # a fresh cluster is emptied anyway
                 names = [t["name"] for t in specs(ours, size)] + [t["name"] for t in specs(theirs, size)]
                 took = offboard(args.kubeconfig, names, engine, args.wait_cleanup)
                 print("  cleanup (offboarding%s): %.0f s" % (
