@@ -326,3 +326,36 @@ def test_summarize_by_adds_to_an_earlier_summary():
                        lambda r: "a", into=earlier)
     assert out is earlier
     assert earlier["a"]["created"] == ["ConfigMap team/x", "ConfigMap team/y"] and earlier["a"]["unchanged"] == 2
+
+
+def test_up_to_date_objects_are_settled_without_threads_and_compared_once(monkeypatch):
+    """A no-op batch (every object known and up to date) hands no work to threads, and an
+    apply after a dry run of the same objects does not compare them again."""
+    from ansible_collections.openova.platform.plugins.module_utils import apply as apply_mod
+
+    lives, wanted = [], []
+    for i in range(20):
+        live = cm("c%d" % i, {"k": "1"})
+        live["metadata"]["managedFields"] = [{"manager": "openova-platform", "operation": "Apply",
+                                              "fieldsV1": {"f:data": {"f:k": {}}}}]
+        lives.append(live)
+        wanted.append(cm("c%d" % i, {"k": "1"}))
+    wanted.append(cm("new", {"k": "1"}))
+    existing = dict((ref(o), o) for o in lives)
+    existing[ref(wanted[-1])] = None
+    compared = []
+    real = apply_mod.up_to_date
+    monkeypatch.setattr(apply_mod, "up_to_date", lambda *a: (a[0] is not None and compared.append(a[1]["metadata"]["name"])) or real(*a))
+    pools = []
+    real_pool = apply_mod.ThreadPoolExecutor
+    monkeypatch.setattr(apply_mod, "ThreadPoolExecutor", lambda **kw: pools.append(kw) or real_pool(**kw))
+    client = FakeClient(lives)
+    engine = Engine(client)
+    failures, _read = engine.dry_run(wanted, existing=existing, namespaces={"team"})
+    assert failures == []
+    results = engine.apply(wanted, existing=existing)
+    assert [r.action for r in results] == ["unchanged"] * 20 + ["created"]
+    assert sorted(compared) == sorted("c%d" % i for i in range(20))  # each once, across both calls
+    assert pools == []  # one object to send in each call: no thread pool
+    assert [(c[0], c[1].rsplit("/", 1)[-1], "dryRun" in c[2]) for c in client.calls] == [
+        ("PATCH", "new", True), ("PATCH", "new", False)]
