@@ -158,6 +158,13 @@ DASHBOARDS = (("services", services_dashboard), ("workloads", workloads_dashboar
               ("redpanda", redpanda_dashboard))
 
 
+def dashboard_json(model):
+    """The dashboard model as GrafanaDashboard ``spec.json``: sorted keys, one line. Without
+    ``indent`` the json module encodes in C, several times faster; at 1,000 tenants (4,000
+    dashboards) that is seconds of every run, no-op re-runs included."""
+    return json.dumps(model, sort_keys=True)
+
+
 def render_dashboards(tenant, platform):
     """GrafanaDashboard ``tenant-<name>-<kind>`` per dashboard, in the tenant's folder of the
     tenant's own Grafana instance."""
@@ -169,5 +176,5 @@ def render_dashboards(tenant, platform):
                             platform["grafana_namespace"], name, spec={
                                 "instanceSelector": instance_selector(name),
                                 "folderRef": meta.tenant_object_name(name, "folder"), "uid": model["uid"],
-                                "json": json.dumps(model, sort_keys=True, indent=1)}))
+                                "json": dashboard_json(model)}))
     return out

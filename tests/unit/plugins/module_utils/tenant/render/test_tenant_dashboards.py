@@ -84,4 +84,4 @@ def test_dashboards_are_deterministic_json(tenant, platform):
     a = dashboards.render_dashboards(tenant(), platform)
     assert a == dashboards.render_dashboards(tenant(), platform)
     for obj in a:
-        assert obj["spec"]["json"] == json.dumps(json.loads(obj["spec"]["json"]), sort_keys=True, indent=1)
+        assert obj["spec"]["json"] == json.dumps(json.loads(obj["spec"]["json"]), sort_keys=True)
