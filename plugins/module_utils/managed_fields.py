@@ -23,47 +23,70 @@ def contains(live, want):
     True
     """
     if isinstance(want, dict):
-        return isinstance(live, dict) and all(k in live and contains(live[k], v) for k, v in want.items())
+        if not isinstance(live, dict):
+            return False
+        for key, value in want.items():
+            if key not in live:
+                return False
+            if isinstance(value, (dict, list)):
+                if not contains(live[key], value):
+                    return False
+            elif live[key] != value:
+                return False
+        return True
     if isinstance(want, list):
-        return isinstance(live, list) and len(live) == len(want) and all(
-            contains(lv, wv) for lv, wv in zip(live, want))
+        if not isinstance(live, list) or len(live) != len(want):
+            return False
+        for live_item, item in zip(live, want):
+            if not contains(live_item, item):
+                return False
+        return True
     return live == want
 
 
-def field_paths(obj, prefix=()):
-    """Leaf field paths of an object as server-side apply tracks them when all
-    lists are atomic (maps recurse, lists and scalars are leaves)."""
-    out = set()
-    for key, value in obj.items():
-        if not prefix and key in _SKIP_TOP:
-            continue
-        path = prefix + (key,)
+def _has_children(node):
+    return any(key != "." for key in node or ())
+
+
+def _owns(fields, want):
+    """``fields`` (a fieldsV1 node with children) owns exactly the fields of ``want`` (a
+    non-empty mapping): the same keys, a mapping below a key owned field by field or, as
+    an atomic struct (roleRef, a label selector), as one leaf; lists and scalars as leaves.
+    False for associative list entries (``k:``/``v:``/``i:``), which this model does not follow."""
+    keys = [key for key in fields if key != "."]
+    if len(keys) != len(want):
+        return False
+    for key in keys:
+        if not key.startswith("f:") or key[2:] not in want:
+            return False
+        value, node = want[key[2:]], fields[key]
         if isinstance(value, dict) and value:
-            out |= field_paths(value, path)
-        else:
-            out.add(path)
-    return out
+            if _has_children(node) and not _owns(node, value):
+                return False
+        elif _has_children(node):
+            return False
+    return True
 
 
-def managed_paths(fields_v1, prefix=()):
-    """Leaf paths of a managedFields ``fieldsV1`` tree, or None when it holds
-    associative list entries (``k:``/``v:``/``i:``) this simple model cannot follow."""
-    out = set()
-    for key, value in fields_v1.items():
-        if key == ".":
-            continue
-        if not key.startswith("f:"):
-            return None
-        path = prefix + (key[2:],)
-        children = dict((k, v) for k, v in (value or {}).items() if k != ".")
-        if children:
-            sub = managed_paths(children, path)
-            if sub is None:
-                return None
-            out |= sub
+def owns_exactly(fields_v1, want):
+    """True when a managedFields ``fieldsV1`` tree owns exactly the fields a server-side
+    apply of ``want`` sets (top-level apiVersion, kind, status and metadata name and
+    namespace aside), so that no field we stopped setting needs removing.
+
+    >>> owns_exactly({"f:spec": {"f:roleRef": {}}}, {"metadata": {"name": "a"}, "spec": {"roleRef": {"kind": "R"}}})
+    True
+    """
+    want = dict((k, v) for k, v in want.items() if k not in _SKIP_TOP)
+    meta = want.get("metadata")
+    if isinstance(meta, dict):
+        meta = dict((k, v) for k, v in meta.items() if k not in ("name", "namespace"))
+        if meta:
+            want["metadata"] = meta
         else:
-            out.add(path)
-    return out
+            del want["metadata"]
+    if not want or not _has_children(fields_v1):
+        return not want and not _has_children(fields_v1)
+    return _owns(fields_v1, want)
 
 
 def up_to_date(live, want, field_manager):
@@ -75,17 +98,4 @@ def up_to_date(live, want, field_manager):
     entries = [m for m in live.get("metadata", {}).get("managedFields") or []
                if m.get("manager") == field_manager and m.get("operation") == "Apply"
                and not m.get("subresource")]
-    if len(entries) != 1:
-        return False
-    owned = managed_paths(entries[0].get("fieldsV1") or {})
-    wanted = field_paths(want)
-    wanted -= {("metadata", "name"), ("metadata", "namespace")}
-    if owned is None:
-        return False
-    # Atomic structs (roleRef, label selectors, object references) are owned as
-    # one leaf; a desired path below an owned leaf counts as that leaf.
-    collapsed = set()
-    for path in wanted:
-        covered = [path[:i] for i in range(1, len(path)) if path[:i] in owned]
-        collapsed.add(covered[0] if covered else path)
-    return owned == collapsed
+    return len(entries) == 1 and owns_exactly(entries[0].get("fieldsV1") or {}, want)
