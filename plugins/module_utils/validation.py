@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import ipaddress
 import re
 from fractions import Fraction
@@ -159,6 +160,13 @@ def parse_quantity(text):
         text = str(text)
     if not isinstance(text, str):
         raise ValueError("%r is not a Kubernetes quantity (a string or a whole number); %s" % (text, QUANTITY_HINT))
+    return _parse_quantity(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantity(text):
+    """parse_quantity() of a string; remembered, since a batch of tenants repeats a few
+    quantities thousands of times (a Fraction is immutable, a ValueError is raised anew)."""
     match = _QUANTITY.match(text)
     if not match:
         raise ValueError("%r is not a Kubernetes quantity; %s" % (text, QUANTITY_HINT))
