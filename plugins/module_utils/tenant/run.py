@@ -172,7 +172,7 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     names = sorted({t.get("name") for t in params.get("tenants") or [] if isinstance(t, dict)
                     and kit.is_dns1123_label(t.get("name"))})
     # Validate once without the cluster, so that plain input errors need no API access.
-    v.validate(params.get("tenants"), platform, state)
+    tenants = v.validate(params.get("tenants"), platform, state)
     engine = Engine(client, check_mode=check_mode, force_conflicts=params.get("force_conflicts", False),
                     workers=workers, field_manager=params.get("field_manager") or facts.FIELD_MANAGER)
     all_namespaces, owned = _read_owned(engine, names)
@@ -183,7 +183,7 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
         listed = {ns for t in params["tenants"] for ns in (t.get("namespaces") or [])}
         check = dict((ns, labels) for ns, labels in ns_labels.items() if ns in listed)
     claims = _claims(engine, platform, params["tenants"]) if state == "present" else None
-    tenants = v.validate(params["tenants"], platform, state, namespace_owners=check, claims=claims)
+    v.check_cluster(tenants, state, namespace_owners=check, claims=claims)
     routing_live, routing = _read_routing(engine, platform)
     if routing and state == "present":
         clash = [t["name"] for t in tenants if t["name"] == routing["platform_tenant"]]

@@ -136,6 +136,28 @@ def test_namespaces_on_the_cluster(what, owners, message):
     assert message in err.value.msg
 
 
+@pytest.mark.parametrize("what,owners,message", CLUSTER, ids=[c[0] for c in CLUSTER])
+def test_check_cluster_on_normalized_tenants_names_the_same_field(what, owners, message):
+    """run_tenant validates once without the cluster and then runs only check_cluster():
+    the same refusal, for the same field, as validate() with the cluster's namespaces."""
+    tenants = v.validate([{"name": "x", "owners": {"admin": ["x-admins"]}}, acme(namespaces=["acme-dev"])], PLATFORM)
+    with pytest.raises(SpecError) as err:
+        v.check_cluster(tenants, namespace_owners=owners)
+    with pytest.raises(SpecError) as whole:
+        v.validate([{"name": "x", "owners": {"admin": ["x-admins"]}}, acme(namespaces=["acme-dev"])], PLATFORM, namespace_owners=owners)
+    assert err.value.problems == whole.value.problems
+    assert err.value.problems[0][0] == "tenants[1] (acme).namespaces[0]" and message in err.value.msg
+
+
+def test_check_cluster_refuses_a_group_another_tenant_holds():
+    tenants = v.validate([acme()], PLATFORM)
+    group = tenants[0]["owners"]["admin"][0]
+    with pytest.raises(SpecError) as err:
+        v.check_cluster(tenants, claims={"groups": {group: "globex"}})
+    assert "already bound to tenant 'globex'" in err.value.msg
+    assert v.check_cluster(tenants, claims={"groups": {group: "acme"}}) == tenants
+
+
 def test_own_namespace_on_the_cluster_is_fine():
     owners = {"acme-dev": {"app.kubernetes.io/managed-by": "openova-platform", "openova.io/tenant": "acme"}}
     assert v.validate([acme(namespaces=["acme-dev"])], PLATFORM, namespace_owners=owners)
