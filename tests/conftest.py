@@ -9,3 +9,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import collection  # noqa: E402
 
 collection.install()
+
+
+import gc  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _release_frozen_objects():
+    """The apply engine freezes what it builds (apply.paused_gc) for the rest of a module's
+    short process; a test process runs many modules, so each test hands them back to the
+    collector afterwards."""
+    yield
+    gc.unfreeze()

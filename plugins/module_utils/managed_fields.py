@@ -45,7 +45,8 @@ def contains(live, want):
 
 
 def _has_children(node):
-    return any(key != "." for key in node or ())
+    """A fieldsV1 node with a field below it (``.`` marks only the node itself)."""
+    return bool(node) and len(node) > ("." in node)
 
 
 def _owns(fields, want):
@@ -93,8 +94,13 @@ def up_to_date(live, want, field_manager):
     """True when applying ``want`` as ``field_manager`` would change nothing:
     the live object contains every desired value, and the manager owns exactly
     the desired fields (so no field we stopped setting needs removing)."""
-    if not live or not contains(live, dict((k, v) for k, v in want.items() if k not in _SKIP_TOP)):
+    if not live:
         return False
+    for key, value in want.items():
+        if key in _SKIP_TOP:
+            continue
+        if key not in live or not contains(live[key], value):
+            return False
     entries = [m for m in live.get("metadata", {}).get("managedFields") or []
                if m.get("manager") == field_manager and m.get("operation") == "Apply"
                and not m.get("subresource")]

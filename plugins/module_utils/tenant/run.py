@@ -13,7 +13,14 @@ import base64
 import secrets
 
 from ansible_collections.openova.platform.plugins.module_utils import facts
-from ansible_collections.openova.platform.plugins.module_utils.apply import Engine, outcome, ref, ref_str, summarize_by
+from ansible_collections.openova.platform.plugins.module_utils.apply import (
+    Engine,
+    outcome,
+    paused_gc,
+    ref,
+    ref_str,
+    summarize_by,
+)
 from ansible_collections.openova.platform.plugins.module_utils.errors import SpecError
 from ansible_collections.openova.platform.plugins.module_utils import validation as kit
 from ansible_collections.openova.platform.plugins.module_utils.observability import collector
@@ -175,7 +182,8 @@ def run_tenant(params, check_mode=False, diff=False, client=None):
     tenants = v.validate(params.get("tenants"), platform, state)
     engine = Engine(client, check_mode=check_mode, force_conflicts=params.get("force_conflicts", False),
                     workers=workers, field_manager=params.get("field_manager") or facts.FIELD_MANAGER)
-    all_namespaces, owned = _read_owned(engine, names)
+    with paused_gc():  # the lists of a large batch are one big long-lived graph of objects
+        all_namespaces, owned = _read_owned(engine, names)
     ns_labels = dict((n["metadata"]["name"], n["metadata"].get("labels") or {}) for n in all_namespaces)
     if state == "present":
         check = ns_labels
@@ -276,11 +284,12 @@ def _present(engine, tenants, platform, owned, owner_of, ns_labels, params, rout
     routing_obj, routing_live = routing
     if routing_obj is not None:  # the collector's routing, applied in the same batch as the tenants' objects
         objects.append(routing_obj)
-    for tenant in tenants:
-        rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
-        objects.extend(rendered)
-        owner_of.update((ref(o), tenant["name"]) for o in rendered)
-    existing = _existing(objects, owned, ns_labels)
+    with paused_gc():
+        for tenant in tenants:
+            rendered = render_tenant(tenant, platform, _passwords(tenant, platform, live))
+            objects.extend(rendered)
+            owner_of.update((ref(o), tenant["name"]) for o in rendered)
+        existing = _existing(objects, owned, ns_labels)
     if routing_obj is not None:
         existing[ref(routing_obj)] = routing_live
     if params.get("server_dry_run", True) and not engine.check_mode:

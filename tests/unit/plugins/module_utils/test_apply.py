@@ -359,3 +359,24 @@ def test_up_to_date_objects_are_settled_without_threads_and_compared_once(monkey
     assert pools == []  # one object to send in each call: no thread pool
     assert [(c[0], c[1].rsplit("/", 1)[-1], "dryRun" in c[2]) for c in client.calls] == [
         ("PATCH", "new", True), ("PATCH", "new", False)]
+
+
+def test_paused_gc_pauses_restores_and_freezes_what_was_built():
+    import gc
+
+    from ansible_collections.openova.platform.plugins.module_utils.apply import paused_gc
+
+    gc.unfreeze()
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        built = [{"n": i} for i in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() >= len(built)
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()
+        gc.unfreeze()
