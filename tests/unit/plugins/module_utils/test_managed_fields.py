@@ -106,7 +106,7 @@ def test_owns_exactly_agrees_with_the_path_model_on_mutations():
     assert owns_exactly(fields, want) and _owns_exactly_by_paths(fields, want)
     rnd = random.Random(7)
     outcomes = set()
-    for _ in range(3000):
+    for _case in range(3000):
         f, w = copy.deepcopy(fields), copy.deepcopy(want)
         for _step in range(rnd.randint(1, 2)):
             op = rnd.randrange(5)
