@@ -319,14 +319,12 @@ class Engine:
             obj_ref = ref(obj)
             api_version, kind, namespace, name = obj_ref
             try:
-                if namespace and namespaces is not None and namespace not in namespaces:
-                    return None
-                if existing is not None and obj_ref in existing:
-                    before = existing[obj_ref]
-                else:
+                # needs_request() has skipped objects outside ``namespaces`` and known ones that are
+                # up to date; an object not known yet is read first.
+                if existing is None or obj_ref not in existing:
                     before = read[obj_ref] = self.get(api_version, kind, name, namespace or None)
-                if up_to_date(before, obj, self.field_manager):
-                    return None
+                    if up_to_date(before, obj, self.field_manager):
+                        return None
                 query = {"fieldManager": self.field_manager, "dryRun": "All"}
                 if self.force_conflicts:
                     query["force"] = "true"
